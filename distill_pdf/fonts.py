@@ -1,0 +1,578 @@
+"""Fonts shipped in the repository's ``fonts/`` folder, and Unicode fallback.
+
+Every font is loaded by *file name* from :data:`FONT_DIR` (fontspec ``Path=``),
+never by system name, so a PDF looks the same on every machine.
+
+Roles (see ``fonts/README.md`` for versions, sources and licences):
+
+========  =======================================================
+serif     Source Serif 4 (main text: regular/italic/bold/bold italic)
+sans      Source Sans 3 (titles, byline, captions)
+mono      Source Code Pro (code)
+math      STIX Two Math (unicode-math; ``\\mathcal`` = chancery,
+          ``\\mathscr`` = roundhand via stylistic set 1)
+========  =======================================================
+
+Fallback fonts, in priority order (each is a ``\\dpfont<Key>`` switch):
+
+==========  ============================  ==================================
+Key         Font                          For
+==========  ============================  ==================================
+Hebrew      Noto Serif Hebrew  (RTL)      Hebrew
+Arabic      Noto Naskh Arabic  (RTL)      Arabic, Persian, Urdu
+Devanagari  Noto Serif Devanagari         Hindi, Marathi, Sanskrit, Nepali
+Extended    Noto Serif                    IPA, rare Latin/Greek/Cyrillic
+Box         Source Code Pro (U+2500-259F) box drawing, block elements
+Math        STIX Two Math (as text)       math operators, arrows, letterlike
+Symbols     Noto Sans Symbols 2           dingbats, ✓ ✗ ★ ☐ ♥ ⚠, shapes
+CJK         Noto Sans CJK SC (.ttc #2)    Chinese, Japanese, Korean
+Emoji       Noto Emoji (monochrome)       emoji (XeTeX cannot do colour)
+==========  ============================  ==================================
+
+Typical use by a renderer::
+
+    from distill_pdf import fonts
+    tex_preamble += fonts.preamble()
+    body = fonts.wrap_fallbacks((key, escape(run))
+                                for key, run in fonts.fallback_runs(text, role="serif"))
+    # or, equivalently:  body = fonts.latex_text(text, escape, role="serif")
+
+Coverage comes from the fonts' real cmaps, cached in ``fonts/coverage.json``
+(regenerate with ``python -m distill_pdf.fonts --rebuild-coverage`` after
+changing a font).  Importing this module reads nothing; the JSON is loaded on
+first use.
+"""
+
+from __future__ import annotations
+
+import bisect
+import functools
+import json
+import sys
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable
+
+__all__ = [
+    "FONT_DIR",
+    "COVERAGE_FILE",
+    "ROLES",
+    "FALLBACKS",
+    "FALLBACK_KEYS",
+    "RTL_KEYS",
+    "preamble",
+    "fallback_runs",
+    "uncovered",
+    "wrap_fallbacks",
+    "latex_text",
+    "covers",
+    "font_files",
+    "rebuild_coverage",
+]
+
+FONT_DIR: Path = Path(__file__).resolve().parent.parent / "fonts"
+COVERAGE_FILE: Path = FONT_DIR / "coverage.json"
+COVERAGE_VERSION = 1
+
+
+# --------------------------------------------------------------------------
+# Font table
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Role:
+    """A main font family: four style files in ``FONT_DIR/<folder>/``."""
+
+    name: str
+    folder: str
+    regular: str
+    italic: str
+    bold: str
+    bold_italic: str
+    options: str = ""
+
+    @property
+    def files(self) -> tuple[str, ...]:
+        return (self.regular, self.italic, self.bold, self.bold_italic)
+
+
+@dataclass(frozen=True)
+class Fallback:
+    """A fallback font, selected with ``{\\dpfont<key> ...}``."""
+
+    key: str
+    folder: str
+    regular: str
+    bold: str | None = None
+    index: int | None = None  # FontIndex inside a .ttc
+    options: str = ""
+    rtl: bool = False
+    only: tuple[tuple[int, int], ...] | None = None  # restrict to these ranges
+    family_name: str = ""  # for humans only
+
+    @property
+    def files(self) -> tuple[str, ...]:
+        return (self.regular,) + ((self.bold,) if self.bold else ())
+
+
+ROLES: dict[str, Role] = {
+    "serif": Role(
+        "serif", "SourceSerif4",
+        "SourceSerif4-Regular.otf", "SourceSerif4-It.otf",
+        "SourceSerif4-Bold.otf", "SourceSerif4-BoldIt.otf",
+    ),
+    "sans": Role(
+        "sans", "SourceSans3",
+        "SourceSans3-Regular.otf", "SourceSans3-It.otf",
+        "SourceSans3-Bold.otf", "SourceSans3-BoldIt.otf",
+    ),
+    "mono": Role(
+        "mono", "SourceCodePro",
+        "SourceCodePro-Regular.otf", "SourceCodePro-It.otf",
+        "SourceCodePro-Bold.otf", "SourceCodePro-BoldIt.otf",
+    ),
+}
+
+MATH_FOLDER = "STIXTwoMath"
+MATH_FILE = "STIXTwoMath-Regular.otf"
+
+_FAKE = "AutoFakeBold=2, AutoFakeSlant=0.2"
+
+FALLBACKS: tuple[Fallback, ...] = (
+    Fallback("Hebrew", "NotoSerifHebrew", "NotoSerifHebrew-Regular.ttf",
+             "NotoSerifHebrew-Bold.ttf", options="Script=Hebrew", rtl=True,
+             family_name="Noto Serif Hebrew"),
+    Fallback("Arabic", "NotoNaskhArabic", "NotoNaskhArabic-Regular.ttf",
+             "NotoNaskhArabic-Bold.ttf", options="Script=Arabic", rtl=True,
+             family_name="Noto Naskh Arabic"),
+    Fallback("Devanagari", "NotoSerifDevanagari", "NotoSerifDevanagari-Regular.ttf",
+             "NotoSerifDevanagari-Bold.ttf", options="Script=Devanagari",
+             family_name="Noto Serif Devanagari"),
+    Fallback("Extended", "NotoSerif", "NotoSerif-Regular.ttf",
+             options=_FAKE + ", Scale=MatchLowercase", family_name="Noto Serif",
+             only=(
+                 (0x0000, 0x052F),  # Latin-1, Latin Ext-A/B, IPA, marks, Greek, Cyrillic
+                 (0x1AB0, 0x1AFF),  # combining diacritical marks extended
+                 (0x1C80, 0x1C8F),  # Cyrillic Ext-C
+                 (0x1D00, 0x1FFF),  # phonetic ext., Latin Ext. Additional, Greek Ext.
+                 (0x2000, 0x20CF),  # punctuation, super/subscripts, currency
+                 (0x2C60, 0x2C7F),  # Latin Ext-C
+                 (0x2DE0, 0x2DFF),  # Cyrillic Ext-A
+                 (0xA640, 0xA69F),  # Cyrillic Ext-B
+                 (0xA720, 0xA7FF),  # Latin Ext-D
+                 (0xAB30, 0xAB6F),  # Latin Ext-E
+                 (0xFB00, 0xFB06),  # Latin ligatures
+             )),
+    Fallback("Box", "SourceCodePro", "SourceCodePro-Regular.otf",
+             "SourceCodePro-Bold.otf", only=((0x2500, 0x259F),),
+             family_name="Source Code Pro (box drawing, blocks)"),
+    Fallback("Math", MATH_FOLDER, MATH_FILE, options=_FAKE,
+             family_name="STIX Two Math (as a text font)"),
+    Fallback("Symbols", "NotoSansSymbols2", "NotoSansSymbols2-Regular.ttf",
+             options=_FAKE, family_name="Noto Sans Symbols 2"),
+    Fallback("CJK", "NotoSansCJK", "NotoSansCJK-Regular.ttc", index=2,
+             options=_FAKE, family_name="Noto Sans CJK SC"),
+    Fallback("Emoji", "NotoEmoji", "NotoEmoji-Regular.ttf", options="AutoFakeBold=1.5",
+             family_name="Noto Emoji (monochrome)"),
+)
+
+FALLBACK_KEYS: tuple[str, ...] = tuple(f.key for f in FALLBACKS)
+RTL_KEYS: frozenset[str] = frozenset(f.key for f in FALLBACKS if f.rtl)
+_BY_KEY: dict[str, Fallback] = {f.key: f for f in FALLBACKS}
+
+# Emoji-presentation blocks: the emoji font wins there even if a text symbol
+# font also has the code point.
+_EMOJI_FIRST = (
+    (0x1F1E6, 0x1F1FF),  # regional indicators (flags)
+    (0x1F300, 0x1F64F),  # misc symbols & pictographs, emoticons
+    (0x1F680, 0x1F6FF),  # transport & map
+    (0x1F900, 0x1F9FF),  # supplemental symbols & pictographs
+    (0x1FA70, 0x1FAFF),  # symbols & pictographs extended-A
+)
+_VS15, _VS16, _ZWJ = "\ufe0e", "\ufe0f", "\u200d"
+
+
+def font_files() -> list[Path]:
+    """Every font file :func:`preamble` loads (absolute paths)."""
+    seen: dict[Path, None] = {}
+    for role in ROLES.values():
+        for f in role.files:
+            seen[FONT_DIR / role.folder / f] = None
+    seen[FONT_DIR / MATH_FOLDER / MATH_FILE] = None
+    for fb in FALLBACKS:
+        for f in fb.files:
+            seen[FONT_DIR / fb.folder / f] = None
+    return list(seen)
+
+
+# --------------------------------------------------------------------------
+# LaTeX preamble
+# --------------------------------------------------------------------------
+
+_BAD_PATH_CHARS = set("%#{}\\~^$&")
+
+
+def _tex_dir(font_dir: Path | str | None, folder: str) -> str:
+    base = FONT_DIR if font_dir is None else font_dir
+    s = base.as_posix() if isinstance(base, Path) else str(base).replace("\\", "/")
+    if s and not s.endswith("/"):
+        s += "/"
+    bad = _BAD_PATH_CHARS.intersection(s)
+    if bad:
+        raise ValueError(f"font directory {s!r} contains characters TeX cannot take in "
+                         f"Path=: {''.join(sorted(bad))}")
+    return f"{s}{folder}/"
+
+
+def _role_font(cmd: str, role: Role, font_dir) -> str:
+    opts = [
+        f"Path={_tex_dir(font_dir, role.folder)}",
+        # (no UprightFont=: fontspec takes the upright file from the name
+        # argument; repeating it with its extension makes it look for .otf.otf)
+        f"ItalicFont={role.italic}",
+        f"BoldFont={role.bold}",
+        f"BoldItalicFont={role.bold_italic}",
+    ]
+    if role.options:
+        opts.append(role.options)
+    return f"\\{cmd}{{{role.regular}}}[\n  " + ",\n  ".join(opts) + "]\n"
+
+
+def _fallback_font(fb: Fallback, font_dir) -> str:
+    name = f"dpfont{fb.key}" + ("face" if fb.key == "CJK" else "")
+    opts = [f"Path={_tex_dir(font_dir, fb.folder)}"]
+    if fb.index is not None:
+        opts.append(f"FontIndex={fb.index}")
+    if fb.bold:
+        # No italics: use the upright faces for italic text (slanting Hebrew,
+        # Arabic or Devanagari is wrong, and this avoids shape warnings).
+        opts += [f"BoldFont={fb.bold}", f"ItalicFont={fb.regular}",
+                 f"BoldItalicFont={fb.bold}"]
+    if fb.options:
+        opts.append(fb.options)
+    return f"\\newfontfamily\\{name}{{{fb.regular}}}[{', '.join(opts)}]\n"
+
+
+def preamble(font_dir: Path | str | None = None) -> str:
+    """fontspec + unicode-math code for the LaTeX preamble (XeTeX engines).
+
+    Loads the serif/sans/mono/math fonts and one ``\\dpfont<Key>`` font
+    switch per fallback (use as ``{\\dpfontCJK 中文}``), and defines
+    ``\\dpRTL{...}`` which sets its argument right-to-left (TeX--XeT, no
+    package needed): ``\\dpRTL{{\\dpfontHebrew שלום עולם}}``.
+
+    ``font_dir`` overrides :data:`FONT_DIR` (e.g. ``"fonts/"`` for a
+    self-contained bundle that ships the folder next to the .tex file).
+    Loads amsmath first, as unicode-math requires.
+    """
+    out = [
+        "% --- distill_pdf.fonts: fonts loaded by file from the repo's fonts/ ---\n",
+        "\\usepackage{amsmath}\n",
+        "\\usepackage{fontspec}\n",
+        "\\usepackage{unicode-math}\n",
+        _role_font("setmainfont", ROLES["serif"], font_dir),
+        _role_font("setsansfont", ROLES["sans"], font_dir),
+        _role_font("setmonofont", ROLES["mono"], font_dir),
+        f"\\setmathfont{{{MATH_FILE}}}[Path={_tex_dir(font_dir, MATH_FOLDER)}]\n",
+        # STIX Two Math: default script alphabet is chancery (\mathcal);
+        # stylistic set 1 gives the roundhand shapes wanted for \mathscr.
+        f"\\setmathfont{{{MATH_FILE}}}[Path={_tex_dir(font_dir, MATH_FOLDER)}, "
+        "range={\\mathscr,\\mathbfscr}, StylisticSet=1]\n",
+    ]
+    out += [_fallback_font(fb, font_dir) for fb in FALLBACKS]
+    out += [
+        # CJK has no spaces: let XeTeX break lines between ideographs, but
+        # only inside CJK runs (local to the group the switch is used in).
+        "\\newcommand\\dpfontCJK{\\dpfontCJKface"
+        "\\XeTeXlinebreaklocale \"zh\"\\XeTeXlinebreakskip=0pt plus 1pt\\relax}\n",
+        "\\TeXXeTstate=1\n",
+        "\\newcommand\\dpRTL[1]{\\leavevmode\\beginR #1\\endR}\n",
+        "% --- end distill_pdf.fonts ---\n",
+    ]
+    return "".join(out)
+
+
+# --------------------------------------------------------------------------
+# Coverage
+# --------------------------------------------------------------------------
+
+
+def _cmap_codepoints(path: Path, index: int | None) -> set[int]:
+    from fontTools.ttLib import TTFont  # heavy: only when rebuilding
+
+    kw = {"fontNumber": index} if index is not None else {}
+    with TTFont(str(path), lazy=True, **kw) as font:
+        return set(font.getBestCmap())
+
+
+def _to_ranges(cps: Iterable[int]) -> list[int]:
+    flat: list[int] = []
+    for cp in sorted(cps):
+        if flat and cp == flat[-1] + 1:
+            flat[-1] = cp
+        else:
+            flat += [cp, cp]
+    return flat
+
+
+def rebuild_coverage(write: bool = True) -> dict:
+    """Compute coverage from the fonts' cmaps; write ``fonts/coverage.json``."""
+    data: dict = {"version": COVERAGE_VERSION, "roles": {}, "fallbacks": {}, "files": {}}
+    for name, role in ROLES.items():
+        cps: set[int] | None = None
+        for f in role.files:  # a character counts only if every style has it
+            got = _cmap_codepoints(FONT_DIR / role.folder / f, None)
+            cps = got if cps is None else cps & got
+        data["roles"][name] = _to_ranges(cps or ())
+    for fb in FALLBACKS:
+        cps = _cmap_codepoints(FONT_DIR / fb.folder / fb.regular, fb.index)
+        if fb.only:
+            cps = {c for c in cps if any(a <= c <= b for a, b in fb.only)}
+        data["fallbacks"][fb.key] = _to_ranges(cps)
+    for p in font_files():
+        data["files"][p.relative_to(FONT_DIR).as_posix()] = p.stat().st_size
+    if write:
+        COVERAGE_FILE.write_text(json.dumps(data, separators=(",", ":")) + "\n")
+        _load.cache_clear()
+        _lookup.cache_clear()
+    return data
+
+
+@functools.lru_cache(maxsize=None)
+def _load() -> dict:
+    data = json.loads(COVERAGE_FILE.read_text())
+    if data.get("version") != COVERAGE_VERSION:
+        raise RuntimeError(f"{COVERAGE_FILE} is stale: run "
+                           "`python -m distill_pdf.fonts --rebuild-coverage`")
+    return data
+
+
+class _Ranges:
+    __slots__ = ("starts", "ends")
+
+    def __init__(self, flat: list[int]):
+        self.starts = flat[0::2]
+        self.ends = flat[1::2]
+
+    def __contains__(self, cp: int) -> bool:
+        i = bisect.bisect_right(self.starts, cp) - 1
+        return i >= 0 and cp <= self.ends[i]
+
+
+@functools.lru_cache(maxsize=None)
+def _ranges(kind: str, name: str) -> _Ranges:
+    data = _load()
+    return _Ranges(data["roles" if kind == "role" else "fallbacks"][name])
+
+
+def covers(font: str, ch: str) -> bool:
+    """Does ``font`` (a role name or a fallback key) have a glyph for ``ch``?"""
+    if font in ROLES:
+        return ord(ch) in _ranges("role", font)
+    return ord(ch) in _ranges("fallback", font)
+
+
+# --------------------------------------------------------------------------
+# Splitting text into runs
+# --------------------------------------------------------------------------
+
+
+def _is_ignorable(ch: str) -> bool:
+    """Invisible format characters that shaping hides when a font lacks them."""
+    cp = ord(ch)
+    return (
+        cp in (0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0x00AD)
+        or 0xFE00 <= cp <= 0xFE0F
+        or 0xE0000 <= cp <= 0xE0FFF
+    )
+
+
+def _is_extender(ch: str) -> bool:
+    """Does ``ch`` belong to the cluster of the character before it?"""
+    cp = ord(ch)
+    if cp in (0x200C, 0x200D) or 0xFE00 <= cp <= 0xFE0F or 0xE0020 <= cp <= 0xE01EF:
+        return True
+    if 0x1F3FB <= cp <= 0x1F3FF:  # emoji skin-tone modifiers
+        return True
+    return unicodedata.category(ch) in ("Mn", "Mc", "Me")
+
+
+def _clusters(text: str) -> list[str]:
+    out: list[str] = []
+    i, n = 0, len(text)
+    while i < n:
+        j = i + 1
+        if 0x1F1E6 <= ord(text[i]) <= 0x1F1FF and j < n and 0x1F1E6 <= ord(text[j]) <= 0x1F1FF:
+            j += 1  # a flag is a pair of regional indicators
+        while j < n and _is_extender(text[j]):
+            if text[j] == _ZWJ and j + 1 < n and not text[j + 1].isspace():
+                j += 2  # ZWJ glues the next character too (emoji sequences)
+            else:
+                j += 1
+        out.append(text[i:j])
+        i = j
+    return out
+
+
+def _in(cp: int, ranges) -> bool:
+    return any(a <= cp <= b for a, b in ranges)
+
+
+@functools.lru_cache(maxsize=65536)
+def _lookup(cluster: str, role: str) -> tuple[str | None, bool]:
+    """(key or None, covered?) for one cluster in ``role``."""
+    base = cluster[0]
+    if base.isspace() or ord(base) < 0x20:
+        return None, True
+    need = [c for c in cluster if not _is_ignorable(c)] or [base]
+    order: list[str] = [role] + list(FALLBACK_KEYS)
+    if _VS16 in cluster or _in(ord(base), _EMOJI_FIRST):
+        order.remove("Emoji")
+        order.insert(0, "Emoji")
+    elif _VS15 in cluster:
+        order.remove("Emoji")
+        order.append("Emoji")
+    for font in order:
+        if all(covers(font, c) for c in need):
+            return (None if font == role else font), True
+    for font in order:  # no single font has the whole cluster: go by its base
+        if covers(font, base):
+            return (None if font == role else font), True
+    return None, False
+
+
+def _check_role(role: str) -> None:
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {sorted(ROLES)}, not {role!r}")
+
+
+def _is_neutral(ch: str, key: str) -> bool:
+    cat = unicodedata.category(ch)
+    if cat[0] in "ZP" or ch.isspace():
+        return True
+    return key in RTL_KEYS and cat == "Nd"  # numbers inside RTL text stay in it
+
+
+def fallback_runs(text: str, role: str = "serif") -> list[tuple[str | None, str]]:
+    """Split ``text`` into maximal ``(key, run)`` pieces.
+
+    ``key`` is ``None`` where the main font of ``role`` ("serif", "sans" or
+    "mono") has the glyphs, else the first fallback key (priority order of
+    :data:`FALLBACKS`) whose font has them.  Combining marks, variation
+    selectors, ZWJ sequences, skin tones and flags stay with their base
+    character; U+FE0F (emoji presentation) and the emoji blocks prefer the
+    Emoji font, U+FE0E (text presentation) avoids it.  Spaces, punctuation
+    (and, in RTL runs, digits) between two runs of the same fallback stay in
+    that run, so ``中文 日本語`` or ``שלום, עולם`` is one run; a blank-line
+    paragraph break never does.  Characters no font covers come back as
+    ``(None, ch)`` and are listed by :func:`uncovered`.
+
+    Joining the runs gives back ``text`` exactly.
+    """
+    _check_role(role)
+    if not text:
+        return []
+    if text.isascii() and all(covers(role, c) or c.isspace() or ord(c) < 0x20 for c in set(text)):
+        return [(None, text)]
+    runs: list[list] = []  # [key, text]
+    for cl in _clusters(text):
+        key, _ = _lookup(cl, role)
+        if runs and runs[-1][0] == key:
+            runs[-1][1] += cl
+        else:
+            runs.append([key, cl])
+    # Pull neutral runs sitting between two runs of the same fallback into it.
+    i = 1
+    while i + 1 < len(runs):
+        key = runs[i - 1][0]
+        mid = runs[i][1]
+        if (
+            runs[i][0] is None
+            and key is not None
+            and runs[i + 1][0] == key
+            and "\n\n" not in mid
+            and all(_is_neutral(c, key) and (c.isspace() or covers(key, c)) for c in mid)
+        ):
+            runs[i - 1][1] += mid + runs[i + 1][1]
+            del runs[i : i + 2]
+        else:
+            i += 1
+    return [(k, t) for k, t in runs]
+
+
+def uncovered(text: str, role: str = "serif") -> set[str]:
+    """Characters of ``text`` that neither the ``role`` font nor any fallback has."""
+    _check_role(role)
+    if text.isascii() and all(covers(role, c) or c.isspace() or ord(c) < 0x20 for c in set(text)):
+        return set()
+    missing: set[str] = set()
+    for cl in _clusters(text):
+        if not _lookup(cl, role)[1]:
+            missing.update(c for c in cl if not _is_ignorable(c))
+    return missing
+
+
+def wrap_fallbacks(escaped_runs: Iterable[tuple[str | None, str]]) -> str:
+    """Join ``(key, already-escaped LaTeX)`` pairs into LaTeX.
+
+    ``(None, s)`` -> ``s``; ``(key, s)`` -> ``{\\dpfont<key> s}``; for the RTL
+    keys (Hebrew, Arabic) -> ``\\dpRTL{{\\dpfont<key> s}}``.  Escaping each run
+    separately is safe for any character-by-character LaTeX escaper.
+    """
+    parts: list[str] = []
+    for key, s in escaped_runs:
+        if key is None:
+            parts.append(s)
+            continue
+        if key not in _BY_KEY:
+            raise ValueError(f"unknown fallback key {key!r}")
+        piece = f"{{\\dpfont{key} {s}}}"
+        parts.append(f"\\dpRTL{{{piece}}}" if key in RTL_KEYS else piece)
+    return "".join(parts)
+
+
+def latex_text(text: str, escape: Callable[[str], str], role: str = "serif") -> str:
+    """``wrap_fallbacks`` of ``fallback_runs(text, role)``, escaping each run."""
+    return wrap_fallbacks((k, escape(s)) for k, s in fallback_runs(text, role))
+
+
+# --------------------------------------------------------------------------
+# Command line
+# --------------------------------------------------------------------------
+
+
+def _main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    ap = argparse.ArgumentParser(prog="python -m distill_pdf.fonts",
+                                 description=__doc__.splitlines()[0])
+    ap.add_argument("--rebuild-coverage", action="store_true",
+                    help=f"recompute {COVERAGE_FILE.name} from the font cmaps")
+    ap.add_argument("--preamble", action="store_true", help="print the LaTeX preamble")
+    ap.add_argument("--check", metavar="TEXT", help="show the runs and uncovered characters")
+    ap.add_argument("--role", default="serif", choices=sorted(ROLES))
+    args = ap.parse_args(argv)
+    if args.rebuild_coverage:
+        data = rebuild_coverage()
+        for kind in ("roles", "fallbacks"):
+            for name, flat in data[kind].items():
+                n = sum(b - a + 1 for a, b in zip(flat[0::2], flat[1::2]))
+                print(f"{name:12s} {n:6d} code points")
+        print(f"wrote {COVERAGE_FILE}")
+    if args.preamble:
+        print(preamble())
+    if args.check is not None:
+        for key, run in fallback_runs(args.check, args.role):
+            print(f"{key or '-':12s} {run!r}")
+        miss = uncovered(args.check, args.role)
+        if miss:
+            print("uncovered:", " ".join(f"U+{ord(c):04X}" for c in sorted(miss)))
+    if not (args.rebuild_coverage or args.preamble or args.check is not None):
+        ap.print_help()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_main())

@@ -1,0 +1,115 @@
+"""Step 2: Markdown body -> mistune token tree, with the Markdown line of each block.
+
+CommonMark + GFM (tables, strikethrough, task lists, autolinks, footnotes) plus
+our plugins (math, alerts). Every block token carries ``line`` (a line of the
+post file), so later steps can report problems where the user will look.
+"""
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+from typing import Any
+
+import mistune
+from mistune.core import BlockState
+from mistune.plugins.footnotes import footnotes
+from mistune.plugins.formatting import strikethrough
+from mistune.plugins.table import table, table_in_list, table_in_quote
+from mistune.plugins.task_lists import task_lists
+from mistune.plugins.url import url
+
+from .errors import DistillError
+from .load import Post
+from .syntax.alerts import alerts
+from .syntax.math import math
+
+MAX_NESTING = 64
+
+
+class LinedBlockState(BlockState):
+    """A BlockState that stamps each block token with its source line."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.line_base = parent.current_line() if parent is not None else 1
+        self._newlines: list[int] | None = None
+
+    def process(self, src: str) -> None:
+        super().process(src)
+        self._newlines = None
+
+    def current_line(self) -> int:
+        if self._newlines is None:
+            self._newlines = [i for i, ch in enumerate(self.src) if ch == "\n"]
+        return self.line_base + bisect.bisect_left(self._newlines, self.cursor)
+
+    def append_token(self, token: dict[str, Any]) -> None:
+        token.setdefault("line", self.current_line())
+        super().append_token(token)
+
+    def prepend_token(self, token: dict[str, Any]) -> None:
+        token.setdefault("line", self.current_line())
+        super().prepend_token(token)
+
+    def add_paragraph(self, text: str) -> None:
+        last = self.last_token()
+        if last and last["type"] == "paragraph":
+            last["text"] += text
+        else:
+            self.tokens.append({"type": "paragraph", "text": text, "line": self.current_line()})
+
+
+@dataclass
+class Document:
+    """The parsed body: block tokens plus footnote bodies by number."""
+
+    tokens: list[dict[str, Any]]
+    footnotes: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    env: dict[str, Any] = field(default_factory=dict)
+
+
+def markdown_parser(extra_plugins=()) -> mistune.Markdown:
+    block = mistune.BlockParser(max_nested_level=MAX_NESTING)
+    block.state_cls = LinedBlockState
+    md = mistune.Markdown(renderer=None, block=block,
+                          inline=mistune.InlineParser(hard_wrap=False, max_nested_level=MAX_NESTING))
+    for plugin in (strikethrough, table, table_in_quote, table_in_list, footnotes, task_lists, url,
+                   math, alerts, *extra_plugins):
+        plugin(md)
+    return md
+
+
+def parse_post(post: Post, extra_plugins=()) -> Document:
+    md = markdown_parser(extra_plugins)
+    state = LinedBlockState()
+    state.line_base = post.body_line
+    state.env["post"] = post
+    try:
+        tokens, state = md.parse(post.body, state)
+    except DistillError as exc:
+        exc.path = exc.path or post.path
+        raise
+    except RecursionError:
+        raise DistillError("Markdown nested too deeply to typeset", post.path, post.body_line) from None
+    _fill_lines(tokens, post.body_line)
+    body, notes = [], {}
+    for token in tokens:
+        if token["type"] == "footnotes":
+            for item in token["children"]:
+                notes[item["attrs"]["index"]] = item["children"]
+        else:
+            body.append(token)
+    return Document(tokens=body, footnotes=notes, env=state.env)
+
+
+def _fill_lines(tokens: list[dict[str, Any]], default: int) -> int:
+    """Give container tokens built outside append_token (lists, items) the line of their first child."""
+    first = None
+    for token in tokens:
+        child_line = _fill_lines(token["children"], token.get("line") or default) if token.get("children") else None
+        token.setdefault("line", child_line or default)
+        if token["line"] is None:
+            token["line"] = child_line or default
+        first = first or token["line"]
+        default = token["line"]
+    return first

@@ -1,0 +1,210 @@
+"""The whole job for one post: load -> parse -> render -> template -> compile -> PDF.
+
+``render()`` is the public API the CLI, batch export and build scripts call.
+Work happens in a private temp folder; the PDF reaches its destination by an
+atomic rename, so a failure leaves neither a partial nor a stale file.
+"""
+from __future__ import annotations
+
+import bisect
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import compile as engines
+from . import images, template
+from .errors import DistillError, Diagnostic, Diagnostics, UsageError
+from .load import Post, load_post
+from .parse import parse_post
+from .render.latex import RenderedBody, render_body
+
+BODY_MARKER = "%%% distill-pdf body"
+SITE_MARKERS = ("distill-pdf.toml", "astro.config.mjs", "astro.config.ts", "astro.config.js",
+                "_config.yml", "hugo.toml", "config.toml", "package.json")
+OVERFULL_LIMIT_PT = 10.0
+
+
+@dataclass
+class Options:
+    template: str | Path = "distill"
+    engine: str = "auto"
+    bundle: Path | None = None
+    paper: str = "a4"
+    strict: bool = False
+    site_root: Path | None = None
+    site_url: str | None = None
+    cache_dir: Path | None = None
+    allow_remote: bool = True
+    timeout: float = 300.0
+    keep_build: Path | None = None
+
+
+@dataclass
+class RenderResult:
+    pdf: Path | None
+    pages: int = 0
+    passes: int = 0
+    warnings: list[Diagnostic] = field(default_factory=list)
+    tex: Path | None = None
+    log: str = ""
+
+
+@dataclass
+class Project:
+    """The LaTeX project for one post: main.tex and the figures it includes."""
+
+    post: Post
+    tex: str
+    body: RenderedBody
+    body_start: int  # line of main.tex where the body begins
+
+    def write(self, folder: Path) -> Path:
+        folder.mkdir(parents=True, exist_ok=True)
+        for figure in self.body.figures:
+            target = folder / figure.name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(figure.source, target)
+        tex_path = folder / "main.tex"
+        tex_path.write_text(self.tex, encoding="utf-8")
+        return tex_path
+
+    def markdown_line(self, tex_line: int | None) -> int:
+        """Map a main.tex line back to the Markdown line it was made from."""
+        if tex_line is None or tex_line < self.body_start or not self.body.line_map:
+            return 1
+        offset = tex_line - self.body_start
+        keys = [body_line for body_line, _ in self.body.line_map]
+        index = max(bisect.bisect_right(keys, offset) - 1, 0)
+        return self.body.line_map[index][1]
+
+
+def cache_dir(options: Options) -> Path:
+    if options.cache_dir:
+        return Path(options.cache_dir)
+    base = os.environ.get("DISTILL_PDF_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "distill-pdf")
+    return Path(base)
+
+
+def find_site_root(post_path: Path) -> Path:
+    """The site folder: nearest ancestor with a site config, else the parent of `src/`."""
+    folder = post_path.resolve().parent
+    for candidate in (folder, *folder.parents):
+        if any((candidate / marker).exists() for marker in SITE_MARKERS):
+            return candidate
+    parts = folder.parts
+    if "src" in parts:
+        return Path(*parts[: len(parts) - 1 - parts[::-1].index("src")])
+    return folder
+
+
+def build_project(post_path: Path, options: Options, diagnostics: Diagnostics) -> Project:
+    post = load_post(post_path, diagnostics)
+    document = parse_post(post)
+    site_root = Path(options.site_root).resolve() if options.site_root else find_site_root(post.path)
+    ctx = images.ImageContext.for_site(post.path, site_root, cache_dir=cache_dir(options) / "images",
+                                       allow_remote=options.allow_remote)
+    body = render_body(post, document, diagnostics,
+                       prepare_image=(lambda src: images.prepare_image(src, ctx)),
+                       site_url=options.site_url)
+    values = template.context(post, body.latex, paper=options.paper, site_url=options.site_url)
+    tex = template.fill(options.template, values)
+    body_start = tex.split("\n").index(BODY_MARKER) + 2
+    return Project(post, tex, body, body_start)
+
+
+def render(post: str | Path, output: str | Path | None = None, **kwargs) -> RenderResult:
+    """Typeset one post to a PDF at ``output`` (default: beside the post)."""
+    options = Options(**kwargs)
+    post_path = Path(post)
+    output = Path(output) if output else post_path.with_suffix(".pdf")
+    _check_output(post_path, output)
+    diagnostics = Diagnostics(strict=options.strict)
+    engine = engines.find_engine(options.engine, options.bundle)
+    project = build_project(post_path, options, diagnostics)
+    with tempfile.TemporaryDirectory(prefix="distill-pdf-") as tmp:
+        tex_path = project.write(Path(tmp))
+        result = engines.compile_tex(tex_path, engine, timeout=options.timeout)
+        if options.keep_build:
+            _keep(Path(tmp), Path(options.keep_build))
+        _raise_for_errors(project, result)
+        _warn_about_log(project, result, diagnostics)
+        _publish(result.pdf, output)
+    return RenderResult(pdf=output, pages=_page_count(output), passes=result.passes,
+                        warnings=list(diagnostics), log=result.log)
+
+
+def write_tex_project(post: str | Path, folder: str | Path, **kwargs) -> RenderResult:
+    """`--tex-only`: the LaTeX project (main.tex + figures) instead of a PDF."""
+    options = Options(**kwargs)
+    diagnostics = Diagnostics(strict=options.strict)
+    project = build_project(Path(post), options, diagnostics)
+    folder = Path(folder)
+    with tempfile.TemporaryDirectory(prefix="distill-pdf-") as tmp:
+        project.write(Path(tmp))
+        _keep(Path(tmp), folder)
+    return RenderResult(pdf=None, warnings=list(diagnostics), tex=folder / "main.tex")
+
+
+def _check_output(post: Path, output: Path) -> None:
+    if output.suffix.lower() != ".pdf":
+        raise UsageError("output must be a .pdf file (use --tex-only for a LaTeX folder)", output)
+    if post.exists() and output.exists() and output.resolve() == post.resolve():
+        raise UsageError("output would overwrite the input post", output)
+    if output.resolve() == post.resolve():
+        raise UsageError("output would overwrite the input post", output)
+    if output.exists() and output.is_dir():
+        raise UsageError("output is a directory", output)
+
+
+def _raise_for_errors(project: Project, result) -> None:
+    if not result.errors and result.pdf.exists():
+        return
+    if not result.errors:
+        raise DistillError("the engine produced no PDF (see --keep-build for the log)", project.post.path)
+    first = result.errors[0]
+    line = project.markdown_line(first.tex_line)
+    context = f" [LaTeX: {first.context[:80]}]" if first.context else ""
+    more = f" (+{len(result.errors) - 1} more)" if len(result.errors) > 1 else ""
+    raise DistillError(f"LaTeX error: {first.message}{context}{more}", project.post.path, line)
+
+
+def _warn_about_log(project: Project, result, diagnostics: Diagnostics) -> None:
+    for tex_line, points in result.overfull:
+        if points > OVERFULL_LIMIT_PT:
+            diagnostics.warn(f"line too wide by {points:.1f}pt", project.post.path,
+                             project.markdown_line(tex_line))
+    for missing in sorted(set(result.missing_chars)):
+        diagnostics.warn(missing, project.post.path)
+
+
+def _publish(pdf: Path, output: Path) -> None:
+    """Atomic: the destination holds the old file or the new one, never half of one."""
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".distill-pdf-", suffix=".pdf", dir=output.parent)
+    except OSError as exc:
+        raise UsageError(f"cannot write output: {exc.strerror}", output) from None
+    try:
+        with os.fdopen(fd, "wb") as handle, open(pdf, "rb") as source:
+            shutil.copyfileobj(source, handle)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, output)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _keep(build: Path, folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(build, folder, dirs_exist_ok=True)
+
+
+def _page_count(pdf: Path) -> int:
+    from pypdf import PdfReader
+    try:
+        return len(PdfReader(pdf).pages)
+    except Exception:  # a count is informative only
+        return 0

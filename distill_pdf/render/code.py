@@ -1,0 +1,71 @@
+"""Fenced code -> Pygments-highlighted fvextra Verbatim (no shell escape, no minted)."""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from pygments import highlight
+from pygments.formatters.latex import LatexFormatter
+from pygments.lexers import get_lexer_by_name
+from pygments.lexers.special import TextLexer
+from pygments.util import ClassNotFound
+
+from .. import fonts
+from .text import escape_specials
+
+STYLE = "friendly"
+_VERB_OPTIONS = "breaklines,breakanywhere,fontsize=\\dpcodesize"
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+
+
+@lru_cache(maxsize=None)
+def _formatter() -> LatexFormatter:
+    return LatexFormatter(style=STYLE, commandprefix="PY", verboptions=_VERB_OPTIONS)
+
+
+def style_definitions() -> str:
+    """The \\PY macros the highlighted code uses; goes in the preamble once."""
+    return _formatter().get_style_defs()
+
+
+def _lexer(language: str | None):
+    if not language:
+        return TextLexer()
+    name = language.strip().split()[0].lower().lstrip(".")
+    name = {"sh": "bash", "shell": "bash", "zsh": "bash", "console": "console", "yml": "yaml",
+            "js": "javascript", "ts": "typescript", "jsx": "jsx", "tsx": "tsx", "py": "python",
+            "dockerfile": "docker", "conf": "ini", "env": "bash", "plaintext": "text", "txt": "text",
+            "mdx": "markdown", "astro": "html"}.get(name, name)
+    try:
+        return get_lexer_by_name(name, stripnl=False, ensurenl=True)
+    except ClassNotFound:
+        return TextLexer()
+
+
+def highlight_block(code: str, language: str | None) -> str:
+    code = code.expandtabs(4).rstrip("\n") + "\n"
+    latex = highlight(code, _lexer(language), _formatter())
+    return _NON_ASCII.sub(lambda m: _wrap_fallbacks(m.group(0)), latex)
+
+
+def _wrap_fallbacks(text: str) -> str:
+    """Pygments leaves non-ASCII as is; characters the mono font lacks get a fallback font."""
+    parts = []
+    for key, run in fonts.fallback_runs(text, "mono"):
+        parts.append(run if key is None else rf"{{\dpfont{key}{{}}{run}}}")
+    return "".join(parts)
+
+
+def inline_code(code: str) -> str:
+    """`code` spans: mono, breakable after path punctuation, spaces kept."""
+    pieces = re.split(r"(?<=[/.\-_:=,])", code)
+    body = r"\allowbreak{}".join(_inline_piece(p) for p in pieces if p)
+    return rf"\dpcode{{{body}}}"
+
+
+def _inline_piece(text: str) -> str:
+    escaped = []
+    for key, run in fonts.fallback_runs(text, "mono") if not text.isascii() else [(None, text)]:
+        body = escape_specials(run).replace(" ", r"\ ")
+        escaped.append(body if key is None else rf"{{\dpfont{key}{{}}{body}}}")
+    return "".join(escaped)

@@ -1,0 +1,152 @@
+"""Raw HTML in Markdown -> LaTeX, for the handful of tags blogs really use.
+
+Inline tags arrive one at a time (``<sup>``, text, ``</sup>``), so the
+translator keeps a stack and closes whatever a paragraph left open; block
+wrappers (``<details>``) may span several Markdown blocks and are closed at the
+end of the document. Unknown tags keep their text and are reported.
+"""
+from __future__ import annotations
+
+from html.parser import HTMLParser
+
+from .text import escape, escape_url
+
+# tag -> (LaTeX opening, closing); the text between is rendered as usual.
+INLINE = {
+    "sup": (r"\textsuperscript{", "}"), "sub": (r"\textsubscript{", "}"),
+    "kbd": (r"\dpkbd{", "}"), "b": (r"\textbf{", "}"), "strong": (r"\textbf{", "}"),
+    "i": (r"\emph{", "}"), "em": (r"\emph{", "}"), "cite": (r"\emph{", "}"), "var": (r"\emph{", "}"),
+    "u": (r"\uline{", "}"), "ins": (r"\uline{", "}"), "s": (r"\sout{", "}"), "del": (r"\sout{", "}"),
+    "strike": (r"\sout{", "}"), "code": (r"\texttt{", "}"), "tt": (r"\texttt{", "}"),
+    "samp": (r"\texttt{", "}"), "small": (r"{\small{}", "}"), "mark": (r"\dpmark{", "}"),
+    "q": ("``", "''"), "span": ("{", "}"), "abbr": ("{", "}"), "time": ("{", "}"), "font": ("{", "}"),
+    "label": ("{", "}"), "dfn": (r"\emph{", "}"), "big": (r"{\large{}", "}"), "nobr": ("{", "}"),
+}
+BLOCK = {"p", "div", "section", "article", "header", "footer", "main", "aside", "center", "nav",
+         "blockquote", "ul", "ol", "li", "dl", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6",
+         "figure", "picture", "address", "hgroup", "table", "thead", "tbody", "tfoot", "tr", "td", "th",
+         "caption", "colgroup", "col", "pre"}
+HIDDEN = {"script", "style", "template", "noscript", "head", "title", "svg", "math"}
+EMBEDS = {"iframe", "video", "audio", "embed", "object", "canvas"}
+IGNORED = {"source", "track", "wbr", "meta", "link", "param", "html", "body"}
+
+
+class HtmlTranslator(HTMLParser):
+    """One per document: the renderer feeds it raw HTML tokens in order."""
+
+    def __init__(self, renderer):
+        super().__init__(convert_charrefs=True)
+        self.r = renderer
+        self.out: list[str] = []
+        self.inline_stack: list[str] = []  # closers of open inline tags
+        self.floor = 0  # closers below this belong to an enclosing inline group
+        self.block_stack: list[str] = []   # closers of open block environments
+        self.hidden = 0
+        self.capture: list[str] | None = None  # <summary>/<figcaption> text being collected
+        self.figure_image: dict | None = None
+        self.figure_depth = 0
+
+    # -- entry points -------------------------------------------------------
+    def translate(self, raw: str) -> str:
+        self.out = []
+        self.feed(raw)
+        self.close()  # flush a trailing partial tag as text
+        return "".join(self.out)
+
+    def close_above(self, floor: int) -> str:
+        closers = "".join(reversed(self.inline_stack[floor:]))
+        del self.inline_stack[floor:]
+        return closers
+
+    def close_inline(self) -> str:
+        return self.close_above(0)
+
+    def close_all(self) -> str:
+        return self.close_inline() + "".join(reversed(self.block_stack))
+
+    # -- HTMLParser events --------------------------------------------------
+    def emit(self, latex: str) -> None:
+        (self.capture if self.capture is not None else self.out).append(latex)
+
+    def handle_data(self, data: str) -> None:
+        if not self.hidden and data:
+            self.emit(escape(data if self.capture is not None or data.strip() else " "))
+
+    def handle_starttag(self, tag, attrs):
+        attrs = {k: (v or "") for k, v in attrs}
+        if tag in HIDDEN:
+            self.hidden += 1
+        elif self.hidden:
+            return
+        elif tag == "br":
+            self.emit(r"\dpbr{}")
+        elif tag == "hr":
+            self.emit("\n\\dphr\n")
+        elif tag == "img":
+            self._image(attrs)
+        elif tag == "input" and attrs.get("type") == "checkbox":
+            self.emit(r"\dpchecked{}" if "checked" in attrs else r"\dpunchecked{}")
+        elif tag == "a":
+            href = attrs.get("href")
+            self._open(rf"\href{{{escape_url(href)}}}{{" if href and not href.startswith("#") else "{", "}")
+        elif tag in INLINE:
+            self._open(*INLINE[tag])
+        elif tag == "details":
+            self.block_stack.append("\\end{dpdetails}\n")
+            self.emit("\n\\begin{dpdetails}")
+        elif tag == "figure":
+            self.figure_depth += 1
+            self.emit("\n\\par ")
+        elif tag in ("summary", "figcaption"):
+            self.capture = []
+        elif tag in EMBEDS:
+            self.emit(self.r.embed(tag, attrs.get("src") or attrs.get("data") or ""))
+        elif tag in BLOCK:
+            self.emit("\n\\par ")
+        elif tag not in IGNORED:
+            self.r.warn(f"dropped <{tag}>")
+
+    def handle_startendtag(self, tag, attrs):
+        self.handle_starttag(tag, attrs)
+        if tag in HIDDEN:
+            self.hidden -= 1
+
+    def handle_endtag(self, tag):
+        if tag in HIDDEN:
+            self.hidden = max(0, self.hidden - 1)
+        elif self.hidden:
+            return
+        elif tag in INLINE or tag == "a":
+            if len(self.inline_stack) > self.floor:
+                self.emit(self.inline_stack.pop())
+        elif tag == "details":
+            if "\\end{dpdetails}\n" in self.block_stack:
+                self.block_stack.remove("\\end{dpdetails}\n")
+                self.emit(self.close_inline() + "\n\\end{dpdetails}\n")
+        elif tag == "summary" and self.capture is not None:
+            title, self.capture = "".join(self.capture).strip(), None
+            self.emit(rf"\dpdetailstitle{{{title}}}" + "\n")
+        elif tag == "figcaption" and self.capture is not None:
+            caption, self.capture = "".join(self.capture).strip(), None
+            self.emit(self.r.html_figure(self.figure_image, caption))
+            self.figure_image = None
+        elif tag == "figure":
+            self.figure_depth = max(0, self.figure_depth - 1)
+            if self.figure_image is not None:
+                self.emit(self.r.html_figure(self.figure_image, ""))
+                self.figure_image = None
+        elif tag in BLOCK:
+            self.emit("\n\\par ")
+
+    def handle_comment(self, data):
+        pass
+
+    def _open(self, opening: str, closing: str) -> None:
+        self.inline_stack.append(closing)
+        self.emit(opening)
+
+    def _image(self, attrs: dict) -> None:
+        if self.figure_depth:
+            self.figure_image = attrs
+        else:
+            self.emit(self.r.html_image(attrs))

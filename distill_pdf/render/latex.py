@@ -1,0 +1,433 @@
+"""Step 3: mistune tokens -> LaTeX body, one method per token type.
+
+The body uses only ``\\dp...`` macros and standard environments; what they look
+like is the template's business. Each top-level block's first LaTeX line is
+recorded with its Markdown line, so engine errors can be reported at the post.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from mistune.core import BaseRenderer
+
+from ..errors import DistillError, Diagnostics
+from ..load import Post
+from ..parse import Document
+from . import code, tables
+from .html import HtmlTranslator
+from .mathcheck import MathError, check_math
+from .text import escape, escape_pdf_string, escape_url, plain_text
+
+SECTIONS = ("section", "subsection", "subsubsection", "paragraph", "subparagraph")
+MAX_LIST_DEPTH = 8
+_MATH_ENVS = re.compile(r"\\(begin|end)\{(equation|align|gather|multline|flalign|alignat|eqnarray)(\*?)\}")
+_MATH_ENV_REPLACEMENT = {"equation": None, "align": "aligned", "gather": "gathered", "multline": "multlined",
+                         "flalign": "aligned", "alignat": "alignedat", "eqnarray": "aligned"}
+_NUMBERING = re.compile(r"\\(nonumber|notag)\b|\\label\{[^{}]*\}")
+
+
+@dataclass
+class Figure:
+    """An image file the document includes, by the name it has in the build folder."""
+
+    name: str
+    source: Path
+
+
+@dataclass
+class RenderedBody:
+    latex: str
+    line_map: list[tuple[int, int]]  # (line in body, Markdown line), ascending
+    figures: list[Figure] = field(default_factory=list)
+
+
+ImagePreparer = Callable[[str], Any]  # src -> images.PreparedImage
+
+
+class LatexRenderer(BaseRenderer):
+    NAME = "latex"
+
+    def __init__(self, post: Post, document: Document, diagnostics: Diagnostics,
+                 prepare_image: ImagePreparer | None = None, site_url: str | None = None,
+                 citations: Any = None):
+        super().__init__()
+        self.post = post
+        self.document = document
+        self.diagnostics = diagnostics
+        self.prepare_image = prepare_image
+        self.site_url = site_url.rstrip("/") + "/" if site_url else None
+        self.citations = citations
+        self.line = post.body_line
+        self.html = HtmlTranslator(self)
+        self.figures: dict[Path, Figure] = {}
+        self.list_depth = 0
+        self.boxed = 0          # inside a box or table: margin notes cannot go there
+        self.in_note = 0
+        self.notes_rendering: set[int] = set()
+        self.top_level = _top_heading_level(document.tokens)
+        self.slugs: dict[str, str] = {}
+
+    # -- driver -------------------------------------------------------------
+    def render_document(self) -> RenderedBody:
+        tokens = _drop_title_heading(self.document.tokens, self.post.title)
+        self._collect_slugs(tokens)
+        chunks: list[str] = []
+        line_map: list[tuple[int, int]] = []
+        body_line = 0
+        for token in tokens:
+            self.line = token.get("line") or self.line
+            latex = self.render_token(token, None)
+            if not latex:
+                continue
+            line_map.append((body_line, token.get("line") or self.line))
+            chunks.append(latex)
+            body_line += latex.count("\n")
+        tail = self.html.close_all()
+        if tail:
+            chunks.append(tail)
+        return RenderedBody("".join(chunks), line_map, list(self.figures.values()))
+
+    def render_token(self, token, state):
+        if token.get("line"):
+            self.line = token["line"]
+        return self._get_method(token["type"])(token, state)
+
+    def children(self, token, state=None) -> str:
+        """Render inline children; HTML tags they opened are closed with them."""
+        floor, self.html.floor = self.html.floor, len(self.html.inline_stack)
+        out = self.render_tokens(token.get("children", []), state)
+        out += self.html.close_above(self.html.floor)
+        self.html.floor = floor
+        return out
+
+    def warn(self, message: str, line: int | None = None) -> None:
+        self.diagnostics.warn(message, self.post.path, line or self.line)
+
+    def fail(self, message: str, line: int | None = None) -> DistillError:
+        return DistillError(message, self.post.path, line or self.line)
+
+    # -- blocks -------------------------------------------------------------
+    def blank_line(self, token, state):
+        return ""
+
+    def paragraph(self, token, state):
+        figure = self._lone_image(token)
+        if figure is not None:
+            return self.figure(figure)
+        return self.children(token, state).strip() + "\n\n"
+
+    def block_text(self, token, state):
+        return self.children(token, state).strip() + "\n"
+
+    def heading(self, token, state):
+        level = token["attrs"]["level"]
+        command = SECTIONS[min(max(level - self.top_level, 0), len(SECTIONS) - 1)]
+        title = self.children(token, state).strip()
+        plain = escape_pdf_string(_plain(token))
+        slug = self.slugs.get(id(token))
+        label = rf"\label{{sec:{slug}}}" if slug else ""
+        return f"\\{command}{{\\texorpdfstring{{{title}}}{{{plain}}}}}{label}\n\n"
+
+    def thematic_break(self, token, state):
+        return "\\dphr\n\n"
+
+    def block_quote(self, token, state):
+        if self.list_depth >= MAX_LIST_DEPTH:
+            return self.render_tokens(token["children"], state)
+        self.list_depth += 1
+        inner = self.render_tokens(token["children"], state)
+        self.list_depth -= 1
+        return f"\\begin{{dpquote}}\n{inner.strip()}\n\\end{{dpquote}}\n\n"
+
+    def alert(self, token, state):
+        kind, title = token["attrs"]["kind"], token["attrs"]["title"]
+        heading = escape(title) if title else kind.capitalize()
+        self.boxed += 1
+        inner = self.render_tokens(token["children"], state)
+        self.boxed -= 1
+        return f"\\begin{{dpalert}}{{{kind}}}{{{heading}}}\n{inner.strip()}\n\\end{{dpalert}}\n\n"
+
+    def list(self, token, state):
+        if self.list_depth >= MAX_LIST_DEPTH:
+            return "".join(f"\\par{{}}\\textbullet\\ {self.render_tokens(item.get('children', []), state)}"
+                           for item in token["children"]) + "\n"
+        attrs = token["attrs"]
+        env = "enumerate" if attrs.get("ordered") else "itemize"
+        options = []
+        if attrs.get("start") not in (None, 1):
+            options.append(f"start={int(attrs['start'])}")
+        if token.get("tight", True):
+            options.append("noitemsep")
+        opt = f"[{','.join(options)}]" if options else ""
+        self.list_depth += 1
+        items = self.render_tokens(token["children"], state)
+        self.list_depth -= 1
+        return f"\\begin{{{env}}}{opt}\n{items}\\end{{{env}}}\n\n"
+
+    def list_item(self, token, state):
+        return "\\item " + self.render_tokens(token["children"], state).strip() + "\n"
+
+    def task_list_item(self, token, state):
+        box = r"\dpchecked" if token["attrs"].get("checked") else r"\dpunchecked"
+        return f"\\item[{box}] " + self.render_tokens(token["children"], state).strip() + "\n"
+
+    def block_code(self, token, state):
+        info = (token.get("attrs") or {}).get("info")
+        if self.in_note or self.boxed > 1:
+            lines = token["raw"].rstrip("\n").split("\n")
+            return r"\\".join(code.inline_code(line) for line in lines) + "\n\n"
+        return code.highlight_block(token["raw"], info) + "\n"
+
+    def block_math(self, token, state):
+        tex = self._checked_math(token["raw"])
+        if _MATH_ENVS.search(tex):
+            return f"\\[\n{_as_inner_math(tex)}\n\\]\n\n"
+        return f"\\[\n{tex}\n\\]\n\n"
+
+    def block_html(self, token, state):
+        return self.html.translate(token["raw"]) + "\n\n"
+
+    def block_error(self, token, state):
+        return escape(token.get("raw", "")) + "\n\n"
+
+    # -- tables -------------------------------------------------------------
+    def table(self, token, state):
+        self.boxed += 1
+        rows = tables.collect_rows(token, lambda cell: self.children(cell, state).strip(), _plain)
+        self.boxed -= 1
+        return tables.render_table(rows, in_box=self.boxed > 0) + "\n"
+
+    # -- inline -------------------------------------------------------------
+    def text(self, token, state):
+        if self.citations is not None:
+            return self.citations.render_text(token["raw"], self)
+        return escape(token["raw"])
+
+    def emphasis(self, token, state):
+        return f"\\emph{{{self.children(token, state)}}}"
+
+    def strong(self, token, state):
+        return f"\\textbf{{{self.children(token, state)}}}"
+
+    def strikethrough(self, token, state):
+        return f"\\sout{{{self.children(token, state)}}}"
+
+    def codespan(self, token, state):
+        return code.inline_code(token["raw"])
+
+    def linebreak(self, token, state):
+        return "\\dpbr{}\n"
+
+    def softbreak(self, token, state):
+        return "\n"
+
+    def inline_html(self, token, state):
+        return self.html.translate(token["raw"])
+
+    def inline_math(self, token, state):
+        return f"\\({self._checked_math(token['raw'])}\\)"
+
+    def link(self, token, state):
+        url = token["attrs"]["url"]
+        text = self.children(token, state)
+        if url.startswith("#"):
+            slug = _slugify(url[1:])
+            return f"\\hyperref[sec:{slug}]{{{text}}}" if slug in self.slugs.values() else text
+        target = self._absolute_url(url)
+        if target is None:
+            return text
+        return f"\\href{{{escape_url(target)}}}{{{text}}}"
+
+    def image(self, token, state):
+        src = token["attrs"]["url"]
+        return self._inline_graphic(src)
+
+    def footnote_ref(self, token, state):
+        index = token["attrs"]["index"]
+        if index in self.notes_rendering:
+            return ""
+        self.notes_rendering.add(index)
+        self.in_note += 1
+        body = self.render_tokens(self.document.footnotes.get(index, []), state).strip()
+        self.in_note -= 1
+        self.notes_rendering.discard(index)
+        body = re.sub(r"\n{2,}", r"\\par ", body)
+        return f"\\footnote{{{body}}}" if self.boxed else f"\\dpnote{{{body}}}"
+
+    # -- figures and images -------------------------------------------------
+    def figure(self, image_token) -> str:
+        src = image_token["attrs"]["url"]
+        caption = self.children(image_token).strip()
+        prepared = self._prepare(src)
+        graphic = (self._placeholder_for(src) if prepared is None
+                   else f"\\dpgraphic{{{_width(prepared)}}}{{{self._include_name(prepared)}}}")
+        cap = f"\\caption{{{caption}}}\n" if caption else ""
+        return f"\\begin{{figure}}[!htbp]\n\\centering\n{graphic}\n{cap}\\end{{figure}}\n\n"
+
+    def html_figure(self, attrs: dict | None, caption: str) -> str:
+        if not attrs:
+            return f"\\par {caption}\\par "
+        src = attrs.get("src", "")
+        prepared = self._prepare(src)
+        graphic = (self._placeholder_for(src) if prepared is None
+                   else f"\\dpgraphic{{{_width(prepared)}}}{{{self._include_name(prepared)}}}")
+        cap = caption or escape(attrs.get("alt", ""))
+        cap = f"\\caption{{{cap}}}\n" if cap else ""
+        return f"\n\\begin{{figure}}[!htbp]\n\\centering\n{graphic}\n{cap}\\end{{figure}}\n"
+
+    def html_image(self, attrs: dict) -> str:
+        return self._inline_graphic(attrs.get("src", ""))
+
+    def _inline_graphic(self, src: str) -> str:
+        """Icons and badges sit in the line; anything larger gets a line of its own."""
+        prepared = self._prepare(src)
+        if prepared is None:
+            return self._placeholder_for(src)
+        name = self._include_name(prepared)
+        if prepared.width_px and prepared.width_px <= 200:
+            return f"\\dpinlineimage{{{name}}}"
+        return f"\\dpblockimage{{{_width(prepared)}}}{{{name}}}"
+
+    def embed(self, tag: str, src: str) -> str:
+        self.warn(f"<{tag}> cannot be printed; a link to the online version stands in")
+        target = self._absolute_url(src) if src else None
+        link = f"\\href{{{escape_url(target)}}}{{{escape(target)}}}" if target else ""
+        return f"\\dpinteractive{{{escape(tag)}}}{{{link}}}"
+
+    def _prepare(self, src: str):
+        if not src:
+            return None
+        if self.prepare_image is None:
+            self._problem = "images disabled"
+            return None
+        prepared = self.prepare_image(src)
+        if prepared.path is None:
+            self._problem = prepared.problem or "not found"
+            self.warn(f"image {src}: {self._problem}")
+            return None
+        return prepared
+
+    def _placeholder_for(self, src: str) -> str:
+        reason = getattr(self, "_problem", "not found")
+        return f"\\dpplaceholder{{{escape(src, 'mono')}}}{{{escape(reason)}}}"
+
+    def _include_name(self, prepared) -> str:
+        source = Path(prepared.path)
+        figure = self.figures.get(source)
+        if figure is None:
+            figure = Figure(f"figures/img{len(self.figures) + 1}{source.suffix.lower()}", source)
+            self.figures[source] = figure
+        return figure.name
+
+    def _lone_image(self, token):
+        kids = [c for c in token.get("children", []) if not (c["type"] == "text" and not c["raw"].strip())
+                and c["type"] != "softbreak"]
+        if len(kids) != 1:
+            return None
+        only = kids[0]
+        if only["type"] == "link" and len(only.get("children", [])) == 1:
+            only = only["children"][0]
+        return only if only["type"] == "image" else None
+
+    # -- helpers ------------------------------------------------------------
+    def _checked_math(self, tex: str) -> str:
+        try:
+            check_math(tex)
+        except MathError as exc:
+            raise self.fail(str(exc), self._line_of(tex)) from None
+        tex = re.sub(r"(?<!\\)#", r"\\#", tex)
+        return tex + "\n" if "%" in tex.replace(r"\%", "") else tex
+
+    def _line_of(self, snippet: str) -> int:
+        """The exact file line of a snippet at or after the current block's line."""
+        body_lines = self.post.body.split("\n")
+        start = max(self.line - self.post.body_line, 0)
+        first = snippet.strip().split("\n")[0][:40]
+        for offset, text in enumerate(body_lines[start:], start=start):
+            if first and first in text:
+                return self.post.body_line + offset
+        return self.line
+
+    def _absolute_url(self, url: str) -> str | None:
+        if re.match(r"^(https?|mailto|ftp):", url, re.I):
+            return url
+        if self.site_url and not re.match(r"^[a-z][a-z0-9+.-]*:", url, re.I):
+            from urllib.parse import urljoin
+            return urljoin(self.site_url, url.lstrip("/") if url.startswith("/") else url)
+        return None
+
+    def _collect_slugs(self, tokens) -> None:
+        seen: dict[str, int] = {}
+        for token in _walk(tokens):
+            if token["type"] == "heading":
+                base = _slugify(_plain(token)) or "section"
+                count = seen.get(base, 0)
+                seen[base] = count + 1
+                self.slugs[id(token)] = base if count == 0 else f"{base}-{count}"
+
+
+def _walk(tokens):
+    for token in tokens:
+        yield token
+        if token.get("children") and token["type"] not in ("paragraph", "heading"):
+            yield from _walk(token["children"])
+
+
+def _plain(token) -> str:
+    """The visible text of an inline tree (for slugs, bookmarks, table widths)."""
+    if "raw" in token and token["type"] not in ("block_code",):
+        return token["raw"]
+    return "".join(_plain(c) for c in token.get("children", []))
+
+
+def _slugify(text: str) -> str:
+    text = re.sub(r"[^\w\- ]", "", text.strip().lower())
+    return re.sub(r"[^a-z0-9-]", "", re.sub(r"\s", "-", text))
+
+
+def _top_heading_level(tokens) -> int:
+    levels = [t["attrs"]["level"] for t in _walk(tokens) if t["type"] == "heading"]
+    if levels.count(1) == 1 and len(levels) > 1 and levels[0] == 1:
+        levels = levels[1:]  # a lone leading H1 is the post's own title
+    return min(levels) if levels else 2
+
+
+def _drop_title_heading(tokens, title: str):
+    """Posts often repeat their title as a first `# Title`; the title block already shows it."""
+    for i, token in enumerate(tokens):
+        if token["type"] == "blank_line":
+            continue
+        if (token["type"] == "heading" and token["attrs"]["level"] == 1
+                and " ".join(_plain(token).split()).lower() == " ".join(title.split()).lower()):
+            return tokens[:i] + tokens[i + 1:]
+        return tokens
+    return tokens
+
+
+def _width(prepared) -> str:
+    """Small images stay small; anything over ~1100 px spans the column."""
+    if not prepared.width_px:
+        return "1"
+    return f"{min(1.0, max(0.2, prepared.width_px / 1100)):.2f}"
+
+
+def _as_inner_math(tex: str) -> str:
+    """KaTeX allows `align` inside `$$`; LaTeX wants `aligned` inside \\[ \\]."""
+    def swap(m):
+        inner = _MATH_ENV_REPLACEMENT[m.group(2)]
+        if inner is None:
+            return ""
+        if m.group(2) == "eqnarray":
+            return f"\\{m.group(1)}{{{inner}}}"
+        return f"\\{m.group(1)}{{{inner}}}"
+    return _NUMBERING.sub("", _MATH_ENVS.sub(swap, tex))
+
+
+def render_body(post: Post, document: Document, diagnostics: Diagnostics, **options) -> RenderedBody:
+    return LatexRenderer(post, document, diagnostics, **options).render_document()
+
+
+__all__ = ["render_body", "RenderedBody", "Figure", "LatexRenderer", "plain_text"]

@@ -1,0 +1,63 @@
+"""GFM tables -> longtable (breaks across pages) with widths that fit the column."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+NATURAL_LIMIT = 70  # characters a \small row holds in the text column
+ALIGN = {"left": "l", "center": "c", "right": "r", None: "l"}
+RAGGED = {"left": r"\raggedright", "center": r"\centering", "right": r"\raggedleft", None: r"\raggedright"}
+
+
+@dataclass
+class Row:
+    cells: list[str]
+    widths: list[int]   # visible characters per cell
+    aligns: list[str | None]
+    head: bool
+
+
+def collect_rows(token, render_cell, plain) -> list[Row]:
+    rows = []
+    for part in token["children"]:
+        part_rows = [part] if part["type"] == "table_head" else part["children"]
+        for row in part_rows:
+            cells = row["children"]
+            rows.append(Row([render_cell(c) for c in cells], [len(plain(c)) for c in cells],
+                            [c["attrs"].get("align") for c in cells], part["type"] == "table_head"))
+    return rows
+
+
+def _column_spec(rows: list[Row]) -> str:
+    ncols = max(len(r.cells) for r in rows)
+    aligns = next((r.aligns for r in rows if r.head), rows[0].aligns) + [None] * ncols
+    widest = [max((r.widths[i] for r in rows if i < len(r.widths)), default=1) for i in range(ncols)]
+    if sum(widest) + 2 * ncols <= NATURAL_LIMIT:
+        return "".join(ALIGN[aligns[i]] for i in range(ncols))
+    # Proportional p-columns, pandoc-style, with a floor so short columns stay legible.
+    weights = [min(max(w, 6), 60) for w in widest]
+    total = sum(weights)
+    return "".join(
+        rf">{{{RAGGED[aligns[i]]}\arraybackslash}}p{{\dimexpr {weights[i] / total:.3f}\linewidth-2\tabcolsep\relax}}"
+        for i in range(ncols))
+
+
+def render_table(rows: list[Row], in_box: bool = False) -> str:
+    if not rows:
+        return ""
+    ncols = max(len(r.cells) for r in rows)
+    spec = _column_spec(rows)
+
+    def line(row: Row) -> str:
+        cells = row.cells + [""] * (ncols - len(row.cells))
+        if row.head:
+            cells = [rf"\textbf{{{c}}}" if c else c for c in cells]
+        return " & ".join(cells) + r" \\"
+
+    head = [line(r) for r in rows if r.head]
+    body = [line(r) for r in rows if not r.head]
+    if in_box:  # longtable cannot live inside a box
+        return "\n".join([r"{\dptablefont", rf"\begin{{tabular}}{{{spec}}}", r"\toprule", *head,
+                          r"\midrule", *body, r"\bottomrule", r"\end{tabular}}"]) + "\n"
+    header = [r"\toprule", *head, r"\midrule"] if head else [r"\toprule"]
+    return "\n".join([r"{\dptablefont", rf"\begin{{longtable}}{{{spec}}}", *header, r"\endhead",
+                      r"\bottomrule", r"\endlastfoot", *body, r"\end{longtable}}"]) + "\n"

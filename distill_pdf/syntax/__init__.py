@@ -1,0 +1,1 @@
+"""Our mistune plugins: syntax the blogs use beyond CommonMark + GFM."""

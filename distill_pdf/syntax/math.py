@@ -1,0 +1,52 @@
+"""`$..$` and `$$..$$` math, as remark-math reads it in the blogs we serve.
+
+Differs from mistune's own math plugin in two ways the blogs rely on:
+`$$..$$` inside a paragraph is inline math (not display), and a `$$` line that
+is never closed is an error at its line instead of silently becoming text.
+"""
+from __future__ import annotations
+
+import re
+
+from ..errors import DistillError
+
+BLOCK_MATH = (
+    r"^ {0,3}\$\$(?P<math_single>[^\n]*?[^\n\\])\$\$[ \t]*(?:\n|$)|"
+    r"^ {0,3}\$\$(?P<math_open>[^\n$]*)\n"
+)
+_CLOSE = re.compile(r"^(?P<last>[^\n]*?)\$\$[ \t]*(?:\n|$)", re.M)
+
+# pandoc's rule: no space after the opening $, none before the closing one,
+# and no digit right after it, so "$5 and $10" stays prose.
+INLINE_MATH = (
+    r"\$\$(?P<math_double>(?:[^$\\]|\\.)+?)\$\$|"
+    r"\$(?![$\s])(?P<math_text>(?:[^$\\\n]|\\.|\n(?!\n))*?[^\s\\])\$(?!\d)"
+)
+
+
+def parse_block_math(block, m, state):
+    single = m.group("math_single")
+    if single is not None:
+        state.append_token({"type": "block_math", "raw": single.strip()})
+        return m.end()
+    close = _CLOSE.search(state.src, m.end())
+    if close is None:
+        raise DistillError("unclosed math: `$$` has no closing `$$`", None, state.current_line())
+    text = m.group("math_open") + "\n" + state.src[m.end():close.start()] + close.group("last")
+    state.append_token({"type": "block_math", "raw": text.strip()})
+    return close.end()
+
+
+def parse_inline_math(inline, m, state):
+    text = m.group("math_double")
+    if text is None:
+        text = m.group("math_text")
+    state.append_token({"type": "inline_math", "raw": text})
+    return m.end()
+
+
+def math(md):
+    md.block.register("block_math", BLOCK_MATH, parse_block_math, before="list")
+    for rules in (md.block.block_quote_rules, md.block.list_rules):
+        md.block.insert_rule(rules, "block_math", before="list")
+    md.inline.register("inline_math", INLINE_MATH, parse_inline_math, before="codespan")

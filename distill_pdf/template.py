@@ -1,0 +1,138 @@
+"""Step 4: fill a Jinja LaTeX template with the rendered body and the post's metadata.
+
+Delimiters are LaTeX-safe, as in nbconvert: ``((* block *))``, ``((( var )))``,
+``((= comment =))``. A user template folder is searched first, so it may
+override ``template.tex.j2`` whole or extend ``base.tex.j2`` and replace blocks.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import jinja2
+
+from . import __version__, fonts
+from .errors import UsageError
+from .load import Post
+from .render import code
+from .render.text import escape, escape_pdf_string, plain_text
+
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "latex_templates"
+BUILTIN = ("distill", "article", "arxiv")
+
+
+def template_dir(name_or_path: str | Path) -> Path:
+    """A built-in template name, or a user's folder holding template.tex.j2."""
+    if str(name_or_path) in BUILTIN:
+        return TEMPLATES_DIR / str(name_or_path)
+    folder = Path(name_or_path)
+    if not (folder / "template.tex.j2").is_file():
+        raise UsageError(f"template folder has no template.tex.j2 (built-in templates: {', '.join(BUILTIN)})",
+                         folder)
+    return folder
+
+
+def environment(folder: Path) -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(folder), str(TEMPLATES_DIR)]),
+        block_start_string="((*", block_end_string="*))",
+        variable_start_string="(((", variable_end_string=")))",
+        comment_start_string="((=", comment_end_string="=))",
+        trim_blocks=True, lstrip_blocks=True, autoescape=False, keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+    )
+
+
+def format_date(date: dt.date | None) -> str:
+    return f"{date:%B} {date.day}, {date.year}" if date else ""
+
+
+def byline(post: Post) -> tuple[list[dict], list[dict]]:
+    """Distill's grid: an author per row, then PUBLISHED / UPDATED / SERIES columns."""
+    columns = [(label, value) for label, value in (
+        ("Published", format_date(post.published)), ("Updated", format_date(post.updated)),
+        ("Series", escape(post.series) if post.series else "")) if value]
+    width = f"{0.4 / max(len(columns), 1):.3f}"
+    authors = post.authors or [None]
+    rows = []
+    for i, author in enumerate(authors):
+        name = ""
+        if author is not None:
+            name = escape(author.name)
+            if author.url:
+                from .render.text import escape_url
+                name = rf"\href{{{escape_url(author.url)}}}{{{name}}}"
+        rows.append({"author": name,
+                     "affiliation": escape(author.affiliation) if author and author.affiliation else "",
+                     "cells": [value if i == 0 else "" for _, value in columns]})
+    return [{"label": label, "width": width} for label, _ in columns], rows
+
+
+def bibtex_entry(post: Post, site_url: str | None) -> str:
+    year = post.published.year if post.published else dt.date.today().year
+    first = post.authors[0].name.split()[-1].lower() if post.authors else "anonymous"
+    key = "".join(ch for ch in f"{first}{year}{post.slug.split('-')[0]}" if ch.isalnum())
+    fields = [("author", " and ".join(a.name for a in post.authors)), ("title", plain_text(post.title)),
+              ("year", str(year))]
+    if post.published:
+        fields.append(("month", f"{post.published:%b}".lower()))
+    if site_url:
+        fields.append(("url", site_url))
+    body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields if value)
+    return f"@misc{{{key},\n{body}\n}}"
+
+
+def citation_text(post: Post) -> str:
+    names = ", ".join(a.name for a in post.authors) or "Anonymous"
+    year = post.published.year if post.published else ""
+    return escape(f"{names}, \u201c{plain_text(post.title)}\u201d, {year}.".replace(", ,", ","))
+
+
+def context(post: Post, body: str, *, paper: str = "a4", bibliography: str = "",
+            site_url: str | None = None) -> dict:
+    columns, rows = byline(post)
+    authors_plain = ", ".join(a.name for a in post.authors)
+    return {
+        "title": escape(post.title) if "$" not in post.title else _title_with_math(post.title),
+        "description": escape(post.description) if post.description else "",
+        "meta": {"title": escape_pdf_string(plain_text(post.title)),
+                 "author": escape_pdf_string(authors_plain),
+                 "subject": escape_pdf_string(plain_text(post.description or "")),
+                 "keywords": escape_pdf_string(", ".join(post.tags))},
+        "authors_line": escape(authors_plain),
+        "date_line": format_date(post.published),
+        "byline_columns": columns, "byline_rows": rows,
+        "toc": post.toc, "draft": post.draft, "paper": "letter" if paper == "letter" else "a4",
+        "body": body, "bibliography": bibliography,
+        "citation_text": citation_text(post), "citation_bibtex": bibtex_entry(post, site_url),
+        "fonts_preamble": fonts.preamble(), "pygments_defs": code.style_definitions(),
+        "version": __version__,
+    }
+
+
+def _title_with_math(title: str) -> str:
+    """Titles may hold $math$: checked math stays math, the rest is escaped text."""
+    from .render.mathcheck import MathError, check_math
+    parts = title.split("$")
+    if len(parts) % 2 == 0:
+        return escape(title)
+    out = []
+    for i, part in enumerate(parts):
+        if i % 2:
+            try:
+                check_math(part)
+                out.append(rf"\({part}\)")
+            except MathError:
+                out.append(escape(f"${part}$"))
+        else:
+            out.append(escape(part))
+    return "".join(out)
+
+
+def fill(template: str | Path, values: dict) -> str:
+    folder = template_dir(template)
+    try:
+        return environment(folder).get_template("template.tex.j2").render(**values)
+    except jinja2.TemplateError as exc:
+        line = getattr(exc, "lineno", None)
+        raise UsageError(f"template error: {exc}", folder / "template.tex.j2", line) from None
