@@ -91,7 +91,10 @@ class Role:
     italic: str
     bold: str
     bold_italic: str
-    options: str = ""
+    # Script=Default: without it fontspec forces script=latn, and HarfBuzz
+    # then applies Latin lookups to Greek/Cyrillic (Source Sans 3 turns
+    # α β Γ into the Latin letters ɑ ꞵ Ɣ).  Latin output is unchanged.
+    options: str = "Script=Default"
 
     @property
     def files(self) -> tuple[str, ...]:
@@ -110,6 +113,7 @@ class Fallback:
     options: str = ""
     rtl: bool = False
     only: tuple[tuple[int, int], ...] | None = None  # restrict to these ranges
+    absorb: bool = False  # pull spaces/punctuation between two runs into one
     family_name: str = ""  # for humans only
 
     @property
@@ -138,17 +142,17 @@ ROLES: dict[str, Role] = {
 MATH_FOLDER = "STIXTwoMath"
 MATH_FILE = "STIXTwoMath-Regular.otf"
 
-_FAKE = "AutoFakeBold=2, AutoFakeSlant=0.2"
+_FAKE = "Script=Default, AutoFakeBold=2, AutoFakeSlant=0.2"
 
 FALLBACKS: tuple[Fallback, ...] = (
     Fallback("Hebrew", "NotoSerifHebrew", "NotoSerifHebrew-Regular.ttf",
-             "NotoSerifHebrew-Bold.ttf", options="Script=Hebrew", rtl=True,
+             "NotoSerifHebrew-Bold.ttf", options="Script=Hebrew", rtl=True, absorb=True,
              family_name="Noto Serif Hebrew"),
     Fallback("Arabic", "NotoNaskhArabic", "NotoNaskhArabic-Regular.ttf",
-             "NotoNaskhArabic-Bold.ttf", options="Script=Arabic", rtl=True,
+             "NotoNaskhArabic-Bold.ttf", options="Script=Arabic", rtl=True, absorb=True,
              family_name="Noto Naskh Arabic"),
     Fallback("Devanagari", "NotoSerifDevanagari", "NotoSerifDevanagari-Regular.ttf",
-             "NotoSerifDevanagari-Bold.ttf", options="Script=Devanagari",
+             "NotoSerifDevanagari-Bold.ttf", options="Script=Devanagari", absorb=True,
              family_name="Noto Serif Devanagari"),
     Fallback("Extended", "NotoSerif", "NotoSerif-Regular.ttf",
              options=_FAKE + ", Scale=MatchLowercase", family_name="Noto Serif",
@@ -166,15 +170,15 @@ FALLBACKS: tuple[Fallback, ...] = (
                  (0xFB00, 0xFB06),  # Latin ligatures
              )),
     Fallback("Box", "SourceCodePro", "SourceCodePro-Regular.otf",
-             "SourceCodePro-Bold.otf", only=((0x2500, 0x259F),),
+             "SourceCodePro-Bold.otf", options="Script=Default", only=((0x2500, 0x259F),),
              family_name="Source Code Pro (box drawing, blocks)"),
     Fallback("Math", MATH_FOLDER, MATH_FILE, options=_FAKE,
              family_name="STIX Two Math (as a text font)"),
     Fallback("Symbols", "NotoSansSymbols2", "NotoSansSymbols2-Regular.ttf",
              options=_FAKE, family_name="Noto Sans Symbols 2"),
     Fallback("CJK", "NotoSansCJK", "NotoSansCJK-Regular.ttc", index=2,
-             options=_FAKE, family_name="Noto Sans CJK SC"),
-    Fallback("Emoji", "NotoEmoji", "NotoEmoji-Regular.ttf", options="AutoFakeBold=1.5",
+             options=_FAKE, absorb=True, family_name="Noto Sans CJK SC"),
+    Fallback("Emoji", "NotoEmoji", "NotoEmoji-Regular.ttf", options="Script=Default, AutoFakeBold=1.5",
              family_name="Noto Emoji (monochrome)"),
 )
 

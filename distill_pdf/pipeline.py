@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import compile as engines
-from . import images, template
+from . import bibliography, images, template
 from .errors import DistillError, Diagnostic, Diagnostics, UsageError
 from .load import Post, load_post
 from .parse import parse_post
@@ -36,6 +36,9 @@ class Options:
     site_root: Path | None = None
     site_url: str | None = None
     cache_dir: Path | None = None
+    bib: tuple[Path, ...] = ()
+    citations: str = "auto"          # auto | biblatex | pybtex
+    citation_style: str = "author-year"  # author-year | numeric
     allow_remote: bool = True
     timeout: float = 300.0
     keep_build: Path | None = None
@@ -59,6 +62,7 @@ class Project:
     tex: str
     body: RenderedBody
     body_start: int  # line of main.tex where the body begins
+    needs_biber: bool = False
 
     def write(self, folder: Path) -> Path:
         folder.mkdir(parents=True, exist_ok=True)
@@ -102,17 +106,20 @@ def find_site_root(post_path: Path) -> Path:
 
 def build_project(post_path: Path, options: Options, diagnostics: Diagnostics) -> Project:
     post = load_post(post_path, diagnostics)
-    document = parse_post(post)
+    cites = bibliography.setup(post, options, diagnostics)
+    document = parse_post(post, extra_plugins=cites.plugins if cites else ())
     site_root = Path(options.site_root).resolve() if options.site_root else find_site_root(post.path)
     ctx = images.ImageContext.for_site(post.path, site_root, cache_dir=cache_dir(options) / "images",
                                        allow_remote=options.allow_remote)
     body = render_body(post, document, diagnostics,
                        prepare_image=(lambda src: images.prepare_image(src, ctx)),
-                       site_url=options.site_url)
-    values = template.context(post, body.latex, paper=options.paper, site_url=options.site_url)
+                       site_url=options.site_url, citations=cites)
+    values = template.context(post, body.latex, paper=options.paper, site_url=options.site_url,
+                              bibliography=cites.bibliography_latex() if cites else "",
+                              preamble_extra=cites.preamble_latex() if cites else "")
     tex = template.fill(options.template, values)
     body_start = tex.split("\n").index(BODY_MARKER) + 2
-    return Project(post, tex, body, body_start)
+    return Project(post, tex, body, body_start, needs_biber=bool(cites and cites.needs_biber))
 
 
 def render(post: str | Path, output: str | Path | None = None, **kwargs) -> RenderResult:
@@ -126,7 +133,8 @@ def render(post: str | Path, output: str | Path | None = None, **kwargs) -> Rend
     project = build_project(post_path, options, diagnostics)
     with tempfile.TemporaryDirectory(prefix="distill-pdf-") as tmp:
         tex_path = project.write(Path(tmp))
-        result = engines.compile_tex(tex_path, engine, timeout=options.timeout)
+        result = engines.compile_tex(tex_path, engine, timeout=options.timeout,
+                                     bibliography=project.needs_biber)
         if options.keep_build:
             _keep(Path(tmp), Path(options.keep_build))
         _raise_for_errors(project, result)

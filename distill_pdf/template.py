@@ -89,7 +89,7 @@ def citation_text(post: Post) -> str:
 
 
 def context(post: Post, body: str, *, paper: str = "a4", bibliography: str = "",
-            site_url: str | None = None) -> dict:
+            preamble_extra: str = "", site_url: str | None = None) -> dict:
     columns, rows = byline(post)
     authors_plain = ", ".join(a.name for a in post.authors)
     return {
@@ -103,7 +103,7 @@ def context(post: Post, body: str, *, paper: str = "a4", bibliography: str = "",
         "date_line": format_date(post.published),
         "byline_columns": columns, "byline_rows": rows,
         "toc": post.toc, "draft": post.draft, "paper": "letter" if paper == "letter" else "a4",
-        "body": body, "bibliography": bibliography,
+        "body": body, "bibliography": bibliography, "preamble_extra": preamble_extra,
         "citation_text": citation_text(post), "citation_bibtex": bibtex_entry(post, site_url),
         "fonts_preamble": fonts.preamble(), "pygments_defs": code.style_definitions(),
         "version": __version__,

@@ -202,9 +202,11 @@ class LatexRenderer(BaseRenderer):
 
     # -- inline -------------------------------------------------------------
     def text(self, token, state):
-        if self.citations is not None:
-            return self.citations.render_text(token["raw"], self)
         return escape(token["raw"])
+
+    def citation(self, token, state):
+        """Citation tokens come from the citations plugin, which also renders them."""
+        return self.citations.render_citation(token, self)
 
     def emphasis(self, token, state):
         return f"\\emph{{{self.children(token, state)}}}"

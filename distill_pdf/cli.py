@@ -1,0 +1,136 @@
+"""The `distill-pdf` command: a thin layer over the Python API.
+
+`distill-pdf post.md -o post.pdf` is short for `distill-pdf render post.md -o post.pdf`.
+Errors print one line (`post.md:12: unclosed math`) and exit 1 (content) or 2
+(usage/environment); warnings are grouped and counted at the end.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from . import __version__
+from .errors import EXIT_USAGE, DistillError
+
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+class DefaultRender(click.Group):
+    """Route `distill-pdf FILE ...` to the `render` subcommand."""
+
+    def parse_args(self, ctx, args):
+        if args and args[0] not in self.commands and args[0] not in ("--help", "-h", "--version"):
+            args = ["render", *args]
+        return super().parse_args(ctx, args)
+
+
+@click.group(cls=DefaultRender, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="distill-pdf")
+def main():
+    """Typeset Markdown blog posts as Distill-style PDFs.
+
+    \b
+      distill-pdf post.md -o post.pdf
+      distill-pdf bundle build ~/.cache/distill-pdf/bundle
+    """
+
+
+def engine_options(f):
+    for option in reversed([
+        click.option("--engine", type=click.Choice(["auto", "tectonic", "xelatex"]), default="auto",
+                     show_default=True, help="TeX engine: tectonic when it runs, else XeLaTeX."),
+        click.option("--bundle", type=click.Path(path_type=Path, file_okay=False),
+                     help="Offline tectonic bundle folder (see `distill-pdf bundle build`)."),
+        click.option("--template", default="distill", show_default=True,
+                     help="Built-in template (distill, article) or a folder with template.tex.j2."),
+        click.option("--paper", type=click.Choice(["a4", "letter"]), default="a4", show_default=True),
+        click.option("--strict", is_flag=True, help="Treat every warning as an error."),
+        click.option("--site-root", type=click.Path(path_type=Path, file_okay=False),
+                     help="Site folder (public/, src/); default: found from the post."),
+        click.option("--site-url", help="The blog's URL, for relative links and citations."),
+        click.option("--no-remote", is_flag=True, help="Do not download remote images."),
+        click.option("--timeout", type=float, default=300, show_default=True,
+                     help="Seconds the engine may run before it is killed."),
+    ]):
+        f = option(f)
+    return f
+
+
+def _options(**kw) -> dict:
+    return {"engine": kw["engine"], "bundle": kw["bundle"], "template": kw["template"], "paper": kw["paper"],
+            "strict": kw["strict"], "site_root": kw["site_root"], "site_url": kw["site_url"],
+            "allow_remote": not kw["no_remote"], "timeout": kw["timeout"]}
+
+
+@main.command()
+@click.argument("post", type=click.Path(path_type=Path))
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="PDF to write (default: beside the post).")
+@click.option("--tex-only", is_flag=True, help="Write the LaTeX project (main.tex, figures/) to -o DIR instead.")
+@click.option("--keep-build", type=click.Path(path_type=Path, file_okay=False),
+              help="Keep the build folder (main.tex, main.log) here.")
+@engine_options
+def render(post, output, tex_only, keep_build, **kw):
+    """Typeset one post to a PDF."""
+    from .pipeline import render as render_pdf, write_tex_project
+    with _reporting():
+        if tex_only:
+            result = write_tex_project(post, output or post.with_suffix(""), **_options(**kw))
+            where = result.tex
+        else:
+            result = render_pdf(post, output, keep_build=keep_build, **_options(**kw))
+            where = f"{result.pdf} ({result.pages} page{'s' if result.pages != 1 else ''})"
+        _print_warnings(result.warnings)
+        err.print(f"[green]wrote[/green] {where}")
+
+
+@main.group()
+def bundle():
+    """Offline tectonic bundles built from an installed TeX Live."""
+
+
+@bundle.command("build")
+@click.argument("dest", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--root", "roots", multiple=True, type=click.Path(path_type=Path, file_okay=False),
+              help="A texmf tree to include (repeatable; default: TeX Live's trees).")
+def bundle_build(dest, roots):
+    """Build a flat tectonic bundle in DEST from TeX Live's files."""
+    from .bundle import build_bundle
+    with _reporting():
+        count = build_bundle(dest, list(roots) or None)
+        err.print(f"[green]bundle[/green] {dest}: {count} files")
+
+
+def _print_warnings(warnings) -> None:
+    if not warnings:
+        return
+    err.print(f"[yellow]{len(warnings)} warning{'s' if len(warnings) != 1 else ''}:[/yellow]")
+    for warning in warnings:
+        err.print(f"  {warning}", markup=False)
+
+
+class _reporting:
+    """One line per error, the right exit code, never a traceback."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, exc, tb):
+        if exc is None:
+            return False
+        if isinstance(exc, DistillError):
+            print(f"error: {exc}", file=sys.stderr)
+            sys.exit(exc.exit_code)
+        if isinstance(exc, KeyboardInterrupt):
+            print("interrupted", file=sys.stderr)
+            sys.exit(130)
+        if isinstance(exc, OSError):
+            print(f"error: {exc.filename or ''}: {exc.strerror}", file=sys.stderr)
+            sys.exit(EXIT_USAGE)
+        return False
+
+
+if __name__ == "__main__":
+    main()
