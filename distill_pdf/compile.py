@@ -53,7 +53,8 @@ class LatexIssue:
     tex_line: int | None
     message: str              # one line, e.g. "Undefined control sequence."
     context: str              # the LaTeX source shown on the log's l.NNN line, stripped
-    file: str | None = None   # the file the line refers to, when the log says (xelatex)
+    file: str | None = None   # the file tex_line refers to, relative to the build folder
+                              # ("main.tex", "chapter.tex", or an absolute path to a .sty)
 
 
 @dataclass
@@ -421,6 +422,7 @@ def _aux_state(cwd: Path, stem: str) -> dict[str, bytes]:
 
 
 _EMPTY = hashlib.sha256(b"").digest()
+_TEX_WRITES = {".aux", ".toc", ".lof", ".lot", ".out", ".nav", ".snm", ".vrb", ".loa", ".lol"}
 
 
 def _changed(before: dict[str, bytes], after: dict[str, bytes]) -> list[str]:
@@ -435,7 +437,7 @@ _RERUN = re.compile(r"[Rr]erun|Label\(s\) may have changed|Citation\(s\) may hav
 _RERUNFILECHECK = re.compile(r"^Package rerunfilecheck Warning: File `(?P<f>[^']+)' has changed")
 
 
-def _log_asks_rerun(lines: list[str], warnings: list[str], tracked: set[str]) -> str | None:
+def _log_asks_rerun(warnings: list[str], tracked: set[str]) -> str | None:
     for w in warnings:
         if "Rerun to get /PageLabels entry" in w:
             continue  # decided by the \HyPL@Entry lines of the .aux instead
@@ -478,19 +480,46 @@ def compile_tex(tex_path: Path, engine: Engine, *, timeout: float = 300,
     if engine.name not in ENGINES:
         raise UsageError(f"unknown engine {engine.name!r}")
     runner = _Runner(cwd, _engine_env(engine), timeout, engine.name, tex_path)
+    # what TeX itself wrote in an earlier run (never a .bbl: it may be shipped, arXiv style)
+    leftovers = [k for k in _aux_state(cwd, stem) if Path(k).suffix.lower() in _TEX_WRITES]
     for attempt in (1, 2):
         if engine.name == "tectonic":
             result = _compile_tectonic(tex_path, engine, runner, pdf, log_path)
         else:
             result = _compile_xelatex(tex_path, engine, runner, pdf, log_path, bibliography)
-        # a run that died mid-way can leave a truncated .aux that breaks every later run:
-        # when the first error is in an .aux file, start once more from a clean slate
-        if attempt == 1 and result.errors and (result.errors[0].file or "").endswith(".aux"):
-            for name in _aux_state(cwd, stem):
+        # a run killed mid-way can leave a truncated .aux/.toc that breaks every later
+        # run; when an error shows up where those are read, retry once from a clean slate
+        if attempt == 1 and leftovers and result.errors and _maybe_stale_aux(result.errors[0]):
+            for name in leftovers:
                 (cwd / name).unlink(missing_ok=True)
             continue
-        return result
+        break
+    for issue in result.errors:
+        issue.file = _normalize_file(issue.file, cwd)
     return result
+
+
+def _normalize_file(name: str | None, cwd: Path) -> str | None:
+    """The same spelling for both engines: relative to the build folder when inside it,
+    with the .tex that TeX adds ("./main.tex", "main" -> "main.tex")."""
+    if not name:
+        return name
+    p = Path(name)
+    if not p.suffix and (cwd / p).with_suffix(".tex").is_file():
+        p = p.with_suffix(".tex")
+    if p.is_absolute():
+        try:
+            p = p.relative_to(cwd)
+        except ValueError:
+            return str(p)
+    return os.path.normpath(p)
+
+
+def _maybe_stale_aux(issue: LatexIssue) -> bool:
+    if issue.file and issue.file.endswith((".aux", ".toc", ".lof", ".lot", ".out")):
+        return True
+    return issue.context.startswith(("\\begin{document}", "\\end{document}", "\\tableofcontents",
+                                     "\\listoffigures", "\\listoftables"))
 
 
 def _result(pdf: Path, log: str, passes: int, parsed: ParsedLog) -> CompileResult:
@@ -523,8 +552,9 @@ def _drop_false_rerun_hints(warnings: list[str], cwd: Path, stem: str) -> list[s
 
 
 _TEC_PASS = re.compile(r"^note: (?:Running|Rerunning) TeX\b", re.M)
-_TEC_ERROR = re.compile(r"^error: (?:(?P<file>[^\s:][^:]*\.[A-Za-z0-9]+):(?P<line>\d+): )?(?P<msg>.+)$",
-                        re.M)
+# tectonic's own summary, e.g. "error: sub:2: Undefined control sequence" (the file as the
+# document named it, extension optional)
+_TEC_ERROR = re.compile(r"^error: (?:(?P<file>[^\s:][^:]*?):(?P<line>\d+): )?(?P<msg>.+)$", re.M)
 
 
 def _compile_tectonic(tex: Path, engine: Engine, runner: _Runner, pdf: Path,
@@ -603,7 +633,7 @@ def _compile_xelatex(tex: Path, engine: Engine, runner: _Runner, pdf: Path, log_
                 ran_bib = True
                 extra_errors, extra_warnings = issues, warns
         tracked = {Path(k).name for k in after}
-        if not (ran_bib or _changed(before, after) or _log_asks_rerun(lines, parsed.warnings, tracked)):
+        if not (ran_bib or _changed(before, after) or _log_asks_rerun(parsed.warnings, tracked)):
             break
     parsed.errors[:0] = extra_errors
     parsed.warnings.extend(extra_warnings)

@@ -8,7 +8,7 @@ Roles (see ``fonts/README.md`` for versions, sources and licences):
 ========  =======================================================
 serif     Source Serif 4 (main text: regular/italic/bold/bold italic)
 sans      Source Sans 3 (titles, byline, captions)
-mono      Source Code Pro (code)
+mono      JetBrains Mono (code; ligatures off)
 math      STIX Two Math (unicode-math; ``\\mathcal`` = chancery,
           ``\\mathscr`` = roundhand via stylistic set 1)
 ========  =======================================================
@@ -22,7 +22,7 @@ Hebrew      Noto Serif Hebrew  (RTL)      Hebrew
 Arabic      Noto Naskh Arabic  (RTL)      Arabic, Persian, Urdu
 Devanagari  Noto Serif Devanagari         Hindi, Marathi, Sanskrit, Nepali
 Extended    Noto Serif                    IPA, rare Latin/Greek/Cyrillic
-Box         Source Code Pro (U+2500-259F) box drawing, block elements
+Box         JetBrains Mono (U+2500-259F)  box drawing, block elements
 Math        STIX Two Math (as text)       math operators, arrows, letterlike
 Symbols     Noto Sans Symbols 2           dingbats, ✓ ✗ ★ ☐ ♥ ⚠, shapes
 CJK         Noto Sans CJK SC (.ttc #2)    Chinese, Japanese, Korean
@@ -33,9 +33,14 @@ Typical use by a renderer::
 
     from distill_pdf import fonts
     tex_preamble += fonts.preamble()
-    body = fonts.wrap_fallbacks((key, escape(run))
-                                for key, run in fonts.fallback_runs(text, role="serif"))
-    # or, equivalently:  body = fonts.latex_text(text, escape, role="serif")
+    body = fonts.latex_text(text, escape, role="serif")   # escape: str -> LaTeX
+    # which is:
+    body = fonts.wrap_fallbacks(fonts.fallback_runs(text, "serif", drop_invisible=True),
+                                escape)
+
+Use :func:`wrap_fallbacks` rather than wrapping runs one by one: it puts a
+right-to-left span (Hebrew words, the commas and digits between them) into
+one ``\\dpRTL`` group, which keeps the word order right.
 
 Coverage comes from the fonts' real cmaps, cached in ``fonts/coverage.json``
 (regenerate with ``python -m distill_pdf.fonts --rebuild-coverage`` after
@@ -114,6 +119,7 @@ class Fallback:
     rtl: bool = False
     only: tuple[tuple[int, int], ...] | None = None  # restrict to these ranges
     absorb: bool = False  # pull spaces/punctuation between two runs into one
+    upright_italic: bool = False  # italic text uses the upright face (no slant)
     family_name: str = ""  # for humans only
 
     @property
@@ -132,10 +138,14 @@ ROLES: dict[str, Role] = {
         "SourceSans3-Regular.otf", "SourceSans3-It.otf",
         "SourceSans3-Bold.otf", "SourceSans3-BoldIt.otf",
     ),
+    # JetBrains Mono: all four styles cover Greek, Cyrillic and box drawing
+    # (Source Code Pro's italics have no Greek/Cyrillic).  calt is off: its
+    # programming ligatures (-> != ===) would misquote code.
     "mono": Role(
-        "mono", "SourceCodePro",
-        "SourceCodePro-Regular.otf", "SourceCodePro-It.otf",
-        "SourceCodePro-Bold.otf", "SourceCodePro-BoldIt.otf",
+        "mono", "JetBrainsMono",
+        "JetBrainsMono-Regular.ttf", "JetBrainsMono-Italic.ttf",
+        "JetBrainsMono-Bold.ttf", "JetBrainsMono-BoldItalic.ttf",
+        options="Script=Default, Scale=MatchLowercase, RawFeature=-calt",
     ),
 }
 
@@ -169,16 +179,16 @@ FALLBACKS: tuple[Fallback, ...] = (
                  (0xAB30, 0xAB6F),  # Latin Ext-E
                  (0xFB00, 0xFB06),  # Latin ligatures
              )),
-    Fallback("Box", "SourceCodePro", "SourceCodePro-Regular.otf",
-             "SourceCodePro-Bold.otf", options="Script=Default", only=((0x2500, 0x259F),),
-             family_name="Source Code Pro (box drawing, blocks)"),
+    Fallback("Box", "JetBrainsMono", "JetBrainsMono-Regular.ttf",
+             "JetBrainsMono-Bold.ttf", options="Script=Default, Scale=MatchLowercase",
+             only=((0x2500, 0x259F),), family_name="JetBrains Mono (box drawing, blocks)"),
     Fallback("Math", MATH_FOLDER, MATH_FILE, options=_FAKE,
              family_name="STIX Two Math (as a text font)"),
     Fallback("Symbols", "NotoSansSymbols2", "NotoSansSymbols2-Regular.ttf",
              options=_FAKE, family_name="Noto Sans Symbols 2"),
     Fallback("CJK", "NotoSansCJK", "NotoSansCJK-Regular.ttc", index=2,
              options=_FAKE, absorb=True, family_name="Noto Sans CJK SC"),
-    Fallback("Emoji", "NotoEmoji", "NotoEmoji-Regular.ttf", options="Script=Default, AutoFakeBold=1.5",
+    Fallback("Emoji", "NotoEmoji", "NotoEmoji-Regular.ttf", options="Script=Default, AutoFakeBold=1.5", upright_italic=True,
              family_name="Noto Emoji (monochrome)"),
 )
 
@@ -250,10 +260,13 @@ def _fallback_font(fb: Fallback, font_dir) -> str:
     if fb.index is not None:
         opts.append(f"FontIndex={fb.index}")
     if fb.bold:
+        opts.append(f"BoldFont={fb.bold}")
+    if fb.bold or fb.upright_italic:
         # No italics: use the upright faces for italic text (slanting Hebrew,
-        # Arabic or Devanagari is wrong, and this avoids shape warnings).
-        opts += [f"BoldFont={fb.bold}", f"ItalicFont={fb.regular}",
-                 f"BoldItalicFont={fb.bold}"]
+        # Arabic, Devanagari or emoji is wrong, and this avoids shape warnings).
+        opts.append(f"ItalicFont={fb.regular}")
+        if fb.bold:
+            opts.append(f"BoldItalicFont={fb.bold}")
     if fb.options:
         opts.append(fb.options)
     return f"\\newfontfamily\\{name}{{{fb.regular}}}[{', '.join(opts)}]\n"
@@ -266,6 +279,8 @@ def preamble(font_dir: Path | str | None = None) -> str:
     switch per fallback (use as ``{\\dpfontCJK 中文}``), and defines
     ``\\dpRTL{...}`` which sets its argument right-to-left (TeX--XeT, no
     package needed): ``\\dpRTL{{\\dpfontHebrew שלום עולם}}``.
+    ``\\dpfontCJK`` also lets lines break between ideographs (XeTeX's
+    ``\\XeTeXlinebreaklocale``), locally to the group it is used in.
 
     ``font_dir`` overrides :data:`FONT_DIR` (e.g. ``"fonts/"`` for a
     self-contained bundle that ships the folder next to the .tex file).
@@ -292,7 +307,13 @@ def preamble(font_dir: Path | str | None = None) -> str:
         "\\newcommand\\dpfontCJK{\\dpfontCJKface"
         "\\XeTeXlinebreaklocale \"zh\"\\XeTeXlinebreakskip=0pt plus 1pt\\relax}\n",
         "\\TeXXeTstate=1\n",
-        "\\newcommand\\dpRTL[1]{\\leavevmode\\beginR #1\\endR}\n",
+        # the group keeps a font switch given in the argument inside the span
+        "\\newcommand\\dpRTL[1]{\\leavevmode\\beginR{#1}\\endR}\n",
+        # in PDF bookmarks (hyperref), keep the text and drop the switches
+        "\\AtBeginDocument{\\ifdefined\\pdfstringdefDisableCommands"
+        "\\pdfstringdefDisableCommands{\\def\\dpRTL##1{##1}"
+        + "".join(f"\\def\\dpfont{fb.key}{{}}" for fb in FALLBACKS)
+        + "}\\fi}\n",
         "% --- end distill_pdf.fonts ---\n",
     ]
     return "".join(out)
@@ -452,33 +473,71 @@ def _check_role(role: str) -> None:
         raise ValueError(f"role must be one of {sorted(ROLES)}, not {role!r}")
 
 
-def _is_neutral(ch: str, key: str) -> bool:
+def _is_neutral(ch: str, rtl: bool) -> bool:
     cat = unicodedata.category(ch)
     if cat[0] in "ZP" or ch.isspace():
         return True
-    return key in RTL_KEYS and cat == "Nd"  # numbers inside RTL text stay in it
+    return rtl and cat == "Nd"  # numbers inside RTL text stay in it
 
 
-def fallback_runs(text: str, role: str = "serif") -> list[tuple[str | None, str]]:
-    """Split ``text`` into maximal ``(key, run)`` pieces.
+_RTL_NUMBER_SEPARATORS = frozenset(".,:/\u00a0\u202f\u066b\u066c")
+
+
+def _trailing_number(s: str) -> int:
+    """Length of the ``[spaces]digits[sep digits]...`` prefix of ``s`` (0 if none).
+
+    Per the Unicode bidi algorithm a number right after right-to-left text
+    belongs to that text (it is shown to its left)."""
+    i = 0
+    while i < len(s) and s[i] in " \u00a0":
+        i += 1
+    j = i
+    while j < len(s) and unicodedata.category(s[j]) == "Nd":
+        j += 1
+        if j + 1 < len(s) and s[j] in _RTL_NUMBER_SEPARATORS and unicodedata.category(s[j + 1]) == "Nd":
+            j += 1
+    return j if j > i else 0
+
+
+def _is_all_main(text: str, role: str) -> bool:
+    return text.isascii() and all(covers(role, c) or c.isspace() or ord(c) < 0x20 for c in set(text))
+
+
+def fallback_runs(
+    text: str, role: str = "serif", *, drop_invisible: bool = False
+) -> list[tuple[str | None, str]]:
+    r"""Split ``text`` into maximal ``(key, run)`` pieces.
 
     ``key`` is ``None`` where the main font of ``role`` ("serif", "sans" or
     "mono") has the glyphs, else the first fallback key (priority order of
-    :data:`FALLBACKS`) whose font has them.  Combining marks, variation
-    selectors, ZWJ sequences, skin tones and flags stay with their base
-    character; U+FE0F (emoji presentation) and the emoji blocks prefer the
-    Emoji font, U+FE0E (text presentation) avoids it.  Spaces, punctuation
-    (and, in RTL runs, digits) between two runs of the same fallback stay in
-    that run, so ``中文 日本語`` or ``שלום, עולם`` is one run; a blank-line
-    paragraph break never does.  Characters no font covers come back as
-    ``(None, ch)`` and are listed by :func:`uncovered`.
+    :data:`FALLBACKS`) whose font has them; a ``(key, run)`` run only holds
+    characters that font has.
 
-    Joining the runs gives back ``text`` exactly.
+    * Combining marks, variation selectors, ZWJ sequences, skin tones and
+      flags stay with their base character; U+FE0F (emoji presentation) and
+      the emoji blocks prefer the Emoji font, U+FE0E (text presentation)
+      avoids it.
+    * Spaces and punctuation between two runs of the same CJK, Hebrew,
+      Arabic or Devanagari fallback stay in that run when its font has them
+      (``中文 日本語`` and ``שלום עולם`` are one run each); a blank-line
+      paragraph break never does.
+    * Characters no font covers come back as ``(None, ch)`` (inside a
+      ``None`` run) and are listed by :func:`uncovered`.
+    * Right-to-left order is not decided here: a Hebrew sentence with a
+      comma comes back as ``Hebrew, None(", "), Hebrew`` because Noto's
+      Hebrew font has no comma; :func:`wrap_fallbacks` puts such a sequence
+      into one ``\dpRTL`` group.
+
+    Joining the runs gives back ``text`` exactly, unless ``drop_invisible``
+    is true: then zero-width format characters (ZWJ, ZWNJ, variation
+    selectors, word joiner, tags) that the run's font lacks are removed,
+    because XeTeX logs them as "Missing character" (:func:`latex_text` does
+    this).
     """
     _check_role(role)
     if not text:
         return []
-    if text.isascii() and all(covers(role, c) or c.isspace() or ord(c) < 0x20 for c in set(text)):
+    if _is_all_main(text, role):
         return [(None, text)]
     runs: list[list] = []  # [key, text]
     for cl in _clusters(text):
@@ -487,29 +546,44 @@ def fallback_runs(text: str, role: str = "serif") -> list[tuple[str | None, str]
             runs[-1][1] += cl
         else:
             runs.append([key, cl])
+
     # Pull neutral runs sitting between two runs of the same fallback into it.
     i = 1
     while i + 1 < len(runs):
-        key = runs[i - 1][0]
-        mid = runs[i][1]
+        key, mid = runs[i - 1][0], runs[i][1]
+        fb = _BY_KEY.get(key) if key else None
         if (
-            runs[i][0] is None
-            and key is not None
+            fb is not None
+            and fb.absorb
+            and runs[i][0] is None
             and runs[i + 1][0] == key
             and "\n\n" not in mid
-            and all(_is_neutral(c, key) and (c.isspace() or covers(key, c)) for c in mid)
+            and all(_is_neutral(c, fb.rtl) and (c.isspace() or covers(key, c)) for c in mid)
         ):
             runs[i - 1][1] += mid + runs[i + 1][1]
             del runs[i : i + 2]
         else:
             i += 1
-    return [(k, t) for k, t in runs]
+    out = [(k, t) for k, t in runs]
+
+    if drop_invisible:
+        cleaned = []
+        for k, t in out:
+            font = role if k is None else k
+            t = "".join(c for c in t if not (_is_ignorable(c) and not covers(font, c)))
+            if t:
+                cleaned.append((k, t))
+        out = cleaned
+    return out
 
 
 def uncovered(text: str, role: str = "serif") -> set[str]:
-    """Characters of ``text`` that neither the ``role`` font nor any fallback has."""
+    """Characters of ``text`` that neither the ``role`` font nor any fallback has.
+
+    Invisible format characters (ZWJ, variation selectors, ...) are never
+    reported."""
     _check_role(role)
-    if text.isascii() and all(covers(role, c) or c.isspace() or ord(c) < 0x20 for c in set(text)):
+    if _is_all_main(text, role):
         return set()
     missing: set[str] = set()
     for cl in _clusters(text):
@@ -518,28 +592,73 @@ def uncovered(text: str, role: str = "serif") -> set[str]:
     return missing
 
 
-def wrap_fallbacks(escaped_runs: Iterable[tuple[str | None, str]]) -> str:
-    """Join ``(key, already-escaped LaTeX)`` pairs into LaTeX.
+def wrap_fallbacks(
+    runs: Iterable[tuple[str | None, str]],
+    escape: Callable[[str], str] | None = None,
+) -> str:
+    r"""Turn the ``(key, text)`` runs of :func:`fallback_runs` into LaTeX.
 
-    ``(None, s)`` -> ``s``; ``(key, s)`` -> ``{\\dpfont<key> s}``; for the RTL
-    keys (Hebrew, Arabic) -> ``\\dpRTL{{\\dpfont<key> s}}``.  Escaping each run
-    separately is safe for any character-by-character LaTeX escaper.
+    ``(None, s)`` -> ``s`` and ``(key, s)`` -> ``{\dpfont<key>{}s}`` (the
+    ``{}`` ends the control word, so ``s`` may start with a space and the
+    result survives later space mangling such as ``" " -> "\ "``).
+
+    Right-to-left text (:data:`RTL_KEYS`: Hebrew, Arabic) becomes one
+    ``\dpRTL{...}`` group per RTL span: runs of the same RTL key with only
+    neutral ``None`` runs between them (spaces, punctuation, digits -- which
+    Noto's Hebrew font lacks), plus a number that directly follows the span
+    (Unicode bidi puts it on the span's left), e.g.
+    ``\dpRTL{{\dpfontHebrew{}שלום}, {\dpfontHebrew{}עולם} 3}``; the neutral
+    pieces stay in the surrounding font.
+
+    ``escape`` (your plain-text LaTeX escaper) is applied to every piece.
+    With ``escape=None`` the runs must already be escaped; grouping still
+    works because escapes such as ``\%`` or ``\{`` are punctuation too.
     """
+    esc = escape or (lambda x: x)
+    items = [[k, t] for k, t in runs]
     parts: list[str] = []
-    for key, s in escaped_runs:
+    i = 0
+    while i < len(items):
+        key, s = items[i]
         if key is None:
-            parts.append(s)
+            parts.append(esc(s))
+            i += 1
             continue
         if key not in _BY_KEY:
             raise ValueError(f"unknown fallback key {key!r}")
-        piece = f"{{\\dpfont{key} {s}}}"
-        parts.append(f"\\dpRTL{{{piece}}}" if key in RTL_KEYS else piece)
+        if key not in RTL_KEYS:
+            parts.append(f"{{\\dpfont{key}{{}}{esc(s)}}}")
+            i += 1
+            continue
+        inner = [f"{{\\dpfont{key}{{}}{esc(s)}}}"]
+        j = i + 1
+        while (
+            j + 1 < len(items)
+            and items[j][0] is None
+            and items[j + 1][0] == key
+            and "\n\n" not in items[j][1]
+            and all(_is_neutral(c, True) for c in items[j][1])
+        ):
+            inner += [esc(items[j][1]), f"{{\\dpfont{key}{{}}{esc(items[j + 1][1])}}}"]
+            j += 2
+        if j < len(items) and items[j][0] is None:
+            n = _trailing_number(items[j][1])
+            if n:
+                inner.append(esc(items[j][1][:n]))
+                items[j][1] = items[j][1][n:]
+                if not items[j][1]:
+                    j += 1
+        parts.append(f"\\dpRTL{{{''.join(inner)}}}")
+        i = j
     return "".join(parts)
 
 
 def latex_text(text: str, escape: Callable[[str], str], role: str = "serif") -> str:
-    """``wrap_fallbacks`` of ``fallback_runs(text, role)``, escaping each run."""
-    return wrap_fallbacks((k, escape(s)) for k, s in fallback_runs(text, role))
+    """LaTeX for ``text`` in ``role``: escaped, with fallback fonts and RTL.
+
+    ``wrap_fallbacks(fallback_runs(text, role, drop_invisible=True), escape)``.
+    """
+    return wrap_fallbacks(fallback_runs(text, role, drop_invisible=True), escape)
 
 
 # --------------------------------------------------------------------------

@@ -24,23 +24,34 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import unquote, urldefrag, urlsplit
+from urllib.parse import quote, unquote, urldefrag, urlsplit
 from xml.etree.ElementTree import ParseError
 
 import cairosvg.surface
 import defusedxml
 import defusedxml.ElementTree
-from PIL import ExifTags, Image, ImageCms, ImageOps, features
+from PIL import ExifTags, Image, ImageCms, UnidentifiedImageError, features
 
 # Bump when the conversion pipeline changes, so stale cache entries are not reused.
 _PIPELINE = b"distill-pdf-images/1"
 MAX_FILE_BYTES = 200 * 2**20
 MAX_DOWNLOAD_BYTES = 50 * 2**20
 _CHUNK = 2**16
-_USER_AGENT = "distill-pdf (image fetcher; +https://pypi.org/project/distill-pdf/)"
+_USER_AGENT = "distill-pdf image fetcher (Python urllib)"
+_URL_SAFE = ":/?#[]@!$&'()*+,;=%~"  # RFC 3986 reserved characters, and existing escapes
 _SVG_TAGS = ("svg", "{http://www.w3.org/2000/svg}svg")
 _PNG_MODES = {"1", "L", "LA", "P", "RGB", "RGBA"}
 _JPEG_QUALITY = 92
+# EXIF orientation -> the transpose that undoes it (as in ImageOps.exif_transpose).
+_TRANSPOSE = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
 _MAGIC = (
     (b"\x89PNG\r\n\x1a\n", "PNG"),
     (b"\xff\xd8\xff", "JPEG"),
@@ -105,7 +116,10 @@ def prepare_image(src: str, ctx: ImageContext) -> PreparedImage:
 def _read_source(src: str, ctx: ImageContext) -> bytes:
     if not src:
         raise _Problem("empty image source")
-    parts = urlsplit(src)
+    try:
+        parts = urlsplit(src)
+    except ValueError as exc:  # e.g. an unclosed [ in an IPv6 host
+        raise _Problem(f"malformed URL: {exc}") from None
     scheme = parts.scheme.lower()
     if scheme in ("http", "https"):
         return _download(urldefrag(src).url, ctx)
@@ -126,14 +140,14 @@ def _resolve(path: str, ctx: ImageContext) -> Path:
         try:
             resolved = candidate.resolve()
         except (OSError, RuntimeError, ValueError) as exc:  # symlink loop, NUL byte, name too long
-            raise _Problem(f"unusable path {path!r}: {exc}") from None
+            raise _Problem(f"unusable path {path!r} ({type(exc).__name__})") from None
         if not resolved.is_relative_to(boundary):
             raise _Problem(f"outside the site root: {path}")
         if resolved.is_file():
             return resolved
     if not candidates:
         raise _Problem(f"missing file: {path} (no site root to resolve site-absolute paths)")
-    raise _Problem(f"missing file: {path} (looked for {', '.join(map(str, candidates))})")
+    raise _Problem(f"missing file: {path}")
 
 
 def _candidates(path: str, ctx: ImageContext) -> list[Path]:
@@ -154,7 +168,7 @@ def _read_local(path: Path) -> bytes:
                            f"(limit {MAX_FILE_BYTES // 2**20} MB)")
         return path.read_bytes()
     except OSError as exc:
-        raise _Problem(f"could not read {path}: {exc.strerror or exc}") from None
+        raise _Problem(f"could not read {path.name}: {exc.strerror or exc}") from None
 
 
 def _download(url: str, ctx: ImageContext) -> bytes:
@@ -182,7 +196,9 @@ def _download(url: str, ctx: ImageContext) -> bytes:
 def _fetch(url: str, timeout: float) -> bytes:
     """The timeout bounds the whole transfer: a trickling server must not stall the build."""
     deadline = time.monotonic() + timeout
-    request = urllib.request.Request(url, headers={"User-Agent": _USER_AGENT})
+    # Authors paste URLs with spaces or accents, as browsers accept them; HTTP needs ASCII.
+    request = urllib.request.Request(quote(url, safe=_URL_SAFE),
+                                     headers={"User-Agent": _USER_AGENT})
     chunks, total = [], 0
     with urllib.request.urlopen(request, timeout=timeout) as response:
         while chunk := response.read(_CHUNK):
@@ -221,6 +237,14 @@ def _prepare(data: bytes, ctx: ImageContext) -> tuple[Path, tuple[int | None, in
         return _cached(ctx, data, b"pdf", "pdf", lambda: data), (None, None)
     if kind == "SVG":
         return _cached(ctx, data, b"svg", "pdf", lambda: _svg_to_pdf(data)), (None, None)
+    # Damage becomes a problem message and max_pixels replaces Pillow's bomb warning,
+    # so Pillow's warnings would only be noise on the user's terminal.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return _prepare_raster(data, kind, ctx)
+
+
+def _prepare_raster(data: bytes, kind: str, ctx: ImageContext) -> tuple[Path, tuple[int, int]]:
     with _open_raster(data, kind) as image:
         width, height = image.size
         if width * height > ctx.max_pixels:
@@ -261,48 +285,37 @@ def _open_raster(data: bytes, kind: str) -> Image.Image:
     if kind == "AVIF" and not features.check("avif"):
         raise _Problem("unsupported format: AVIF (this Pillow build cannot read it)")
     try:
-        with warnings.catch_warnings():  # our own max_pixels check replaces Pillow's warning
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            return Image.open(io.BytesIO(data), formats=[kind])
-    except Image.DecompressionBombError as exc:
-        raise _Problem(f"too large: {exc}") from None
+        return Image.open(io.BytesIO(data), formats=[kind])
+    except Image.DecompressionBombError:
+        raise _Problem(f"too large: over {2 * Image.MAX_IMAGE_PIXELS:,} pixels") from None
+    except UnidentifiedImageError:
+        raise _Problem(f"corrupt image: damaged {kind} header") from None
     except Exception as exc:  # Pillow's parsers raise almost any type on hostile input
         raise _Problem(f"corrupt image: {exc or type(exc).__name__}") from None
 
 
 def _print_ready(image: Image.Image, data: bytes, kind: str, max_px: int) -> bytes:
-    _decode(image)
-    if _usable_as_is(image, kind, max_px):
-        return data
-    try:
-        return _reencode(image, kind, max_px)
-    except (OSError, ValueError) as exc:  # odd EXIF or mode data that decoded but cannot be saved
-        raise _Problem(f"corrupt image: {exc}") from None
+    """Copy PNG/JPEG as they are unless LaTeX would get them wrong or they are oversized."""
+    orientation = _decode(image)
+    if (kind in ("PNG", "JPEG") and max(image.size) <= max_px and image.mode != "CMYK"
+            and not getattr(image, "is_animated", False) and orientation not in _TRANSPOSE):
+        return data  # LaTeX ignores EXIF rotation and APNG frames, and mishandles CMYK
+    return _reencode(image, kind, max_px, orientation)
 
 
-def _decode(image: Image.Image) -> None:
+def _decode(image: Image.Image) -> object:
     """Decode fully now, so a truncated file is reported here rather than by LaTeX."""
     try:
         image.load()
-        image.getexif()
+        return image.getexif().get(ExifTags.Base.Orientation, 1)
     except Exception as exc:  # Pillow's decoders raise almost any type on hostile input
         raise _Problem(f"corrupt image: {exc or type(exc).__name__}") from None
 
 
-def _usable_as_is(image: Image.Image, kind: str, max_px: int) -> bool:
-    """LaTeX ignores EXIF rotation and APNG frames, and renders CMYK JPEGs unreliably."""
-    return (
-        kind in ("PNG", "JPEG")
-        and max(image.size) <= max_px
-        and image.mode != "CMYK"
-        and not getattr(image, "is_animated", False)
-        and image.getexif().get(ExifTags.Base.Orientation, 1) == 1
-    )
-
-
-def _reencode(image: Image.Image, kind: str, max_px: int) -> bytes:
+def _reencode(image: Image.Image, kind: str, max_px: int, orientation: object) -> bytes:
     icc = image.info.get("icc_profile")
-    image = ImageOps.exif_transpose(image)  # browsers honour EXIF orientation, LaTeX does not
+    if orientation in _TRANSPOSE:  # browsers honour EXIF orientation, LaTeX does not
+        image = image.transpose(_TRANSPOSE[orientation])
     if image.mode == "CMYK":
         image, icc = _cmyk_to_rgb(image, icc), None
     elif image.mode not in _PNG_MODES:
@@ -332,8 +345,10 @@ def _cmyk_to_rgb(image: Image.Image, icc: bytes | None) -> Image.Image:
 def _to_8bit(image: Image.Image) -> Image.Image:
     """PNG and LaTeX want plain 8-bit modes; Pillow's own I;16 -> L clips instead of scaling."""
     if image.mode.startswith("I"):
-        return image.convert("I").point(lambda value: value / 257).convert("L")
-    alpha = any(band in ("A", "a") for band in image.getbands())
+        deep = image.mode.startswith("I;16") or image.getextrema()[1] > 255
+        image = image.convert("I")
+        return (image.point(lambda value: value / 257) if deep else image).convert("L")
+    alpha = image.mode.endswith(("A", "a"))  # LA, La, PA, RGBa; not LAB
     if Image.getmodebase(image.mode) == "L":
         return image.convert("LA" if alpha else "L")
     return image.convert("RGBA" if alpha else "RGB")
@@ -356,7 +371,8 @@ def _svg_to_pdf(data: bytes) -> bytes:
     try:
         root = defusedxml.ElementTree.fromstring(data)
     except defusedxml.DefusedXmlException as exc:
-        raise _Problem(f"unsafe SVG refused (XML entities are not allowed): {exc}") from None
+        raise _Problem(f"unsafe SVG refused: XML entities are not allowed "
+                       f"({type(exc).__name__})") from None
     except ParseError as exc:
         raise _Problem(f"corrupt image: invalid SVG: {exc}") from None
     if root.tag not in _SVG_TAGS:
@@ -364,7 +380,7 @@ def _svg_to_pdf(data: bytes) -> bytes:
     try:
         return cairosvg.surface.PDFSurface.convert(
             bytestring=data, unsafe=False, url_fetcher=_inline_only)
-    except Exception as exc:  # cairosvg has no error hierarchy; one bad figure must not stop a build
+    except Exception as exc:  # cairosvg has no error hierarchy; a bad figure must not stop a build
         raise _Problem(f"corrupt image: SVG could not be rendered: {exc}") from None
 
 

@@ -18,7 +18,7 @@ from . import bibliography, images, template
 from .errors import DistillError, Diagnostic, Diagnostics, UsageError
 from .load import Post, load_post
 from .parse import parse_post
-from .render.latex import RenderedBody, render_body
+from .writer.latex import RenderedBody, render_body
 
 BODY_MARKER = "%%% distill-pdf body"
 SITE_MARKERS = ("distill-pdf.toml", "astro.config.mjs", "astro.config.ts", "astro.config.js",
@@ -130,6 +130,14 @@ def render(post: str | Path, output: str | Path | None = None, **kwargs) -> Rend
     _check_output(post_path, output)
     diagnostics = Diagnostics(strict=options.strict)
     engine = engines.find_engine(options.engine, options.bundle)
+    try:
+        return _render_to(post_path, output, engine, options, diagnostics)
+    except (DistillError, KeyboardInterrupt):
+        output.unlink(missing_ok=True)  # a failed run leaves no stale PDF behind
+        raise
+
+
+def _render_to(post_path: Path, output: Path, engine, options: Options, diagnostics: Diagnostics) -> RenderResult:
     project = build_project(post_path, options, diagnostics)
     with tempfile.TemporaryDirectory(prefix="distill-pdf-") as tmp:
         tex_path = project.write(Path(tmp))
@@ -159,8 +167,6 @@ def write_tex_project(post: str | Path, folder: str | Path, **kwargs) -> RenderR
 def _check_output(post: Path, output: Path) -> None:
     if output.suffix.lower() != ".pdf":
         raise UsageError("output must be a .pdf file (use --tex-only for a LaTeX folder)", output)
-    if post.exists() and output.exists() and output.resolve() == post.resolve():
-        raise UsageError("output would overwrite the input post", output)
     if output.resolve() == post.resolve():
         raise UsageError("output would overwrite the input post", output)
     if output.exists() and output.is_dir():

@@ -14,8 +14,8 @@ import jinja2
 from . import __version__, fonts
 from .errors import UsageError
 from .load import Post
-from .render import code
-from .render.text import escape, escape_pdf_string, plain_text
+from .writer import code
+from .writer.text import escape, escape_pdf_string, plain_text
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "latex_templates"
 BUILTIN = ("distill", "article", "arxiv")
@@ -60,7 +60,7 @@ def byline(post: Post) -> tuple[list[dict], list[dict]]:
         if author is not None:
             name = escape(author.name)
             if author.url:
-                from .render.text import escape_url
+                from .writer.text import escape_url
                 name = rf"\href{{{escape_url(author.url)}}}{{{name}}}"
         rows.append({"author": name,
                      "affiliation": escape(author.affiliation) if author and author.affiliation else "",
@@ -112,7 +112,7 @@ def context(post: Post, body: str, *, paper: str = "a4", bibliography: str = "",
 
 def _title_with_math(title: str) -> str:
     """Titles may hold $math$: checked math stays math, the rest is escaped text."""
-    from .render.mathcheck import MathError, check_math
+    from .writer.mathcheck import MathError, check_math
     parts = title.split("$")
     if len(parts) % 2 == 0:
         return escape(title)

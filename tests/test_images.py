@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from PIL import Image, ImageCms
+from PIL import ExifTags, Image, ImageCms, features
 
 from distill_pdf import images
 from distill_pdf.images import ImageContext, PreparedImage, prepare_image
@@ -134,7 +134,7 @@ EXPECTED_KIND = {"jpeg": "JPEG", "cmyk-jpeg": "JPEG"}
 
 @pytest.mark.parametrize("name", sorted(FORMATS))
 def test_each_format_becomes_png_or_jpeg(name, ctx):
-    if name == "avif" and not images.features.check("avif"):
+    if name == "avif" and not features.check("avif"):
         pytest.skip("this Pillow has no AVIF support")
     FORMATS[name](post_dir(ctx) / f"figure.{name}")
     result = prepare_image(f"./figure.{name}", ctx)
@@ -191,7 +191,7 @@ def test_pdf_passes_through(ctx):
 
 def test_exif_orientation_is_applied(ctx):
     exif = Image.Exif()
-    exif[images.ExifTags.Base.Orientation] = 6  # rotate 90 degrees clockwise
+    exif[ExifTags.Base.Orientation] = 6  # rotate 90 degrees clockwise
     save(gradient((80, 20)), post_dir(ctx) / "phone.jpg", "JPEG", exif=exif)
     result = prepare_image("phone.jpg", ctx)
     assert open_output(result).size == (20, 80)
@@ -291,6 +291,7 @@ def test_without_site_root_the_post_folder_is_the_boundary(tmp_path, cache):
     ("ftp://example.com/a.png", "unsupported URL scheme"),
     (".", "missing file"),
     ("bad\0name.png", "unusable path"),
+    ("http://[oops/x.png", "malformed URL"),
 ])
 def test_bad_sources_are_reported(src, problem, ctx):
     result = prepare_image(src, ctx)
@@ -362,6 +363,26 @@ def test_downscale_happens_once_and_is_cached(site, cache, monkeypatch):
     assert [p.name for p in first.path.parent.iterdir() if p.name.startswith(".tmp")] == []
 
 
+def _prepare_in_child(args):
+    src, ctx = args
+    result = prepare_image(src, ctx)
+    return result.path, result.problem
+
+
+def test_racing_processes_share_the_cache_safely(site, cache):
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    ctx = ImageContext.for_site(site / "post.md", site, cache, print_max_px=400)
+    save(Image.effect_noise((1600, 1200), 50).convert("RGB"), site / "public/n.tiff", "TIFF")
+    with ProcessPoolExecutor(6, mp_context=multiprocessing.get_context("fork")) as pool:
+        results = list(pool.map(_prepare_in_child, [("/n.tiff", ctx)] * 12))
+    assert {problem for _, problem in results} == {None}
+    assert len({path for path, _ in results}) == 1
+    assert open_output(prepare_image("/n.tiff", ctx)).size == (400, 300)
+    assert [p.name for p in (cache / "prepared").iterdir()] == [results[0][0].name]
+
+
 def test_print_max_px_is_part_of_the_cache_key(site, cache):
     save(gradient((1200, 600)), site / "public/wide.jpg", "JPEG")
     small = ImageContext.for_site(site / "post.md", site, cache, print_max_px=300)
@@ -414,6 +435,17 @@ def test_svg_external_entity_is_refused(ctx, tmp_path, opened):
     result = prepare_image("xxe.svg", ctx)
     assert result.path is None and result.problem.startswith("unsafe SVG")
     assert str(secret) not in opened
+
+
+def test_svg_external_dtd_is_not_loaded(ctx, tmp_path, opened):
+    dtd = tmp_path / "evil.dtd"
+    dtd.write_text('<!ENTITY leak SYSTEM "file:///etc/passwd">')
+    (post_dir(ctx) / "dtd.svg").write_text(
+        f'<?xml version="1.0"?><!DOCTYPE svg SYSTEM "file://{dtd}">'
+        '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>')
+    opened.clear()
+    prepare_image("dtd.svg", ctx)
+    assert str(dtd) not in opened and "/etc/passwd" not in opened
 
 
 def test_svg_entity_expansion_is_refused(ctx):
@@ -489,9 +521,10 @@ def server():
         "/a.png": (200, "image/png", png.getvalue()),
         "/slow.png": (200, "image/png", png.getvalue()),
         "/page.png": (200, "text/html", b"<html>login first</html>"),
+        "/caf%C3%A9%20menu.png": (200, "image/png", png.getvalue()),
     }
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     yield httpd
     httpd.shutdown()
@@ -513,6 +546,17 @@ def test_remote_download_and_offline_reuse(server, ctx):
     offline = ImageContext.for_site(ctx.post_path, ctx.site_root, ctx.cache_dir,
                                     allow_remote=False)
     assert prepare_image(url, offline).problem is None
+
+
+def test_remote_url_with_spaces_and_accents(server, ctx):
+    assert prepare_image(base_url(server) + "/café menu.png", ctx).problem is None
+    assert prepare_image(base_url(server) + "/caf%C3%A9%20menu.png", ctx).problem is None
+
+
+def test_protocol_relative_url_means_https(ctx):
+    off = ImageContext.for_site(ctx.post_path, ctx.site_root, ctx.cache_dir, allow_remote=False)
+    assert prepare_image("//example.invalid/a.png", off).problem == (
+        "remote image (downloads disabled)")
 
 
 def test_remote_404(server, ctx):

@@ -45,7 +45,8 @@ def _lexer(language: str | None):
 def highlight_block(code: str, language: str | None) -> str:
     code = code.expandtabs(4).rstrip("\n") + "\n"
     latex = highlight(code, _lexer(language), _formatter())
-    return _NON_ASCII.sub(lambda m: _wrap_fallbacks(m.group(0)), latex)
+    latex = _NON_ASCII.sub(lambda m: _wrap_fallbacks(m.group(0)), latex)
+    return f"\\begin{{dpcodeblock}}\n{latex}\\end{{dpcodeblock}}\n"
 
 
 def _wrap_fallbacks(text: str) -> str:

@@ -7,8 +7,6 @@ font lacks are set in a fallback font (CJK, emoji, RTL scripts, symbols).
 from __future__ import annotations
 
 import re
-from urllib.parse import quote
-
 from pylatexenc.latex2text import LatexNodes2Text
 
 from .. import fonts
@@ -68,11 +66,11 @@ _URL_UNSAFE = re.compile(r"[^A-Za-z0-9\-.:/?#\[\]@!$&'()*+,;=%]")
 
 def escape_url(url: str) -> str:
     """A URL for \\href/\\url: percent-encode what TeX cannot carry, escape the rest."""
-    url = _URL_UNSAFE.sub(lambda m: quote(m.group(0), safe=""), url.strip())
+    url = _URL_UNSAFE.sub(lambda m: "".join(f"%{b:02X}" for b in m.group(0).encode()), url.strip())
     return url.replace("%", r"\%").replace("#", r"\#").replace("&", r"\&").replace("$", r"\$")
 
 
-_LATEX2TEXT = LatexNodes2Text(math_mode="verbatim", strict_latex_spaces=True)
+_LATEX2TEXT = LatexNodes2Text(math_mode="text", strict_latex_spaces=True)
 
 
 def plain_text(text: str) -> str:

@@ -6,6 +6,7 @@ recorded with its Markdown line, so engine errors can be reported at the post.
 """
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -202,7 +203,7 @@ class LatexRenderer(BaseRenderer):
 
     # -- inline -------------------------------------------------------------
     def text(self, token, state):
-        return escape(token["raw"])
+        return escape(html.unescape(token["raw"]))
 
     def citation(self, token, state):
         """Citation tokens come from the citations plugin, which also renders them."""
@@ -409,11 +410,24 @@ def _drop_title_heading(tokens, title: str):
     return tokens
 
 
+PX_PER_COLUMN = 1100   # a raster this wide (or wider) spans the text column
+PT_PER_COLUMN = 342.0  # the distill column, 4.75in: vector art keeps its natural size up to it
+
+
 def _width(prepared) -> str:
-    """Small images stay small; anything over ~1100 px spans the column."""
-    if not prepared.width_px:
-        return "1"
-    return f"{min(1.0, max(0.2, prepared.width_px / 1100)):.2f}"
+    """Small images stay small; large ones span the column."""
+    if prepared.width_px:
+        return f"{min(1.0, max(0.2, prepared.width_px / PX_PER_COLUMN)):.2f}"
+    points = _pdf_width_pt(Path(prepared.path))
+    return f"{min(1.0, max(0.2, points / PT_PER_COLUMN)):.2f}" if points else "1"
+
+
+def _pdf_width_pt(path: Path) -> float | None:
+    from pypdf import PdfReader
+    try:
+        return float(PdfReader(path).pages[0].mediabox.width)
+    except Exception:  # an unreadable PDF still gets included at column width
+        return None
 
 
 def _as_inner_math(tex: str) -> str:
