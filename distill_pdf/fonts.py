@@ -311,7 +311,8 @@ def preamble(font_dir: Path | str | None = None) -> str:
         "\\newcommand\\dpRTL[1]{\\leavevmode\\beginR{#1}\\endR}\n",
         # in PDF bookmarks (hyperref), keep the text and drop the switches
         "\\AtBeginDocument{\\ifdefined\\pdfstringdefDisableCommands"
-        "\\pdfstringdefDisableCommands{\\def\\dpRTL##1{##1}"
+        "\\pdfstringdefDisableCommands{"
+        "\\expandafter\\let\\expandafter\\dpRTL\\csname @firstofone\\endcsname"
         + "".join(f"\\def\\dpfont{fb.key}{{}}" for fb in FALLBACKS)
         + "}\\fi}\n",
         "% --- end distill_pdf.fonts ---\n",
@@ -447,11 +448,14 @@ def _in(cp: int, ranges) -> bool:
 
 @functools.lru_cache(maxsize=65536)
 def _lookup(cluster: str, role: str) -> tuple[str | None, bool]:
-    """(key or None, covered?) for one cluster in ``role``."""
+    """(key or None, covered?) for one cluster in ``role``: the first font
+    that has every visible character of it."""
     base = cluster[0]
-    if base.isspace() or ord(base) < 0x20:
-        return None, True
-    need = [c for c in cluster if not _is_ignorable(c)] or [base]
+    if base.isspace() or unicodedata.category(base) == "Cc":
+        return None, True  # spaces are glue; control characters are no glyphs
+    need = [c for c in cluster if not _is_ignorable(c)]
+    if not need:
+        return None, True  # only invisible format characters
     order: list[str] = [role] + list(FALLBACK_KEYS)
     if _VS16 in cluster or _in(ord(base), _EMOJI_FIRST):
         order.remove("Emoji")
@@ -462,10 +466,21 @@ def _lookup(cluster: str, role: str) -> tuple[str | None, bool]:
     for font in order:
         if all(covers(font, c) for c in need):
             return (None if font == role else font), True
-    for font in order:  # no single font has the whole cluster: go by its base
-        if covers(font, base):
-            return (None if font == role else font), True
     return None, False
+
+
+def _pieces(text: str, role: str) -> Iterable[tuple[str | None, str, bool]]:
+    """(key, cluster, covered?) for each cluster of ``text``.  A cluster no
+    single font has whole (a base with a mark from another script) is split
+    into its characters, each placed on its own."""
+    for cl in _clusters(text):
+        key, ok = _lookup(cl, role)
+        if ok or len(cl) == 1:
+            yield key, cl, ok
+        else:
+            for c in cl:
+                key, ok = _lookup(c, role)
+                yield key, c, ok
 
 
 def _check_role(role: str) -> None:
@@ -540,8 +555,7 @@ def fallback_runs(
     if _is_all_main(text, role):
         return [(None, text)]
     runs: list[list] = []  # [key, text]
-    for cl in _clusters(text):
-        key, _ = _lookup(cl, role)
+    for key, cl, _ in _pieces(text, role):
         if runs and runs[-1][0] == key:
             runs[-1][1] += cl
         else:
@@ -586,8 +600,8 @@ def uncovered(text: str, role: str = "serif") -> set[str]:
     if _is_all_main(text, role):
         return set()
     missing: set[str] = set()
-    for cl in _clusters(text):
-        if not _lookup(cl, role)[1]:
+    for _, cl, ok in _pieces(text, role):
+        if not ok:
             missing.update(c for c in cl if not _is_ignorable(c))
     return missing
 

@@ -179,7 +179,8 @@ def _raise_for_errors(project: Project, result) -> None:
     if not result.errors:
         raise DistillError("the engine produced no PDF (see --keep-build for the log)", project.post.path)
     first = result.errors[0]
-    line = project.markdown_line(first.tex_line)
+    in_main = first.file is None or Path(first.file).name == "main.tex"
+    line = project.markdown_line(first.tex_line if in_main else None)
     context = f" [LaTeX: {first.context[:80]}]" if first.context else ""
     more = f" (+{len(result.errors) - 1} more)" if len(result.errors) > 1 else ""
     raise DistillError(f"LaTeX error: {first.message}{context}{more}", project.post.path, line)

@@ -1,0 +1,26 @@
+# One-command set-up on a fresh Debian/Ubuntu machine, as root.
+#   make demo   installs everything and renders the bundled example post to out/distill-demo.pdf
+#   make test   installs everything and runs the test suite (what CI runs)
+PYTHON ?= python3
+APT_PACKAGES := texlive-xetex texlive-latex-extra texlive-latex-recommended texlive-fonts-recommended \
+                texlive-bibtex-extra texlive-plain-generic biber latexmk poppler-utils librsvg2-bin
+
+.PHONY: setup system-packages python-packages tectonic demo test
+
+setup: system-packages python-packages tectonic
+
+system-packages:
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(APT_PACKAGES)
+
+python-packages:
+	$(PYTHON) -m pip install -q --disable-pip-version-check -e '.[test]'
+
+tectonic:
+	tools/install-tectonic
+
+demo: setup
+	distill-pdf examples/distill-demo/post.md -o out/distill-demo.pdf
+
+test: setup
+	$(PYTHON) -m pytest -q
