@@ -52,6 +52,12 @@ def engine_options(f):
                      help="Site folder (public/, src/); default: found from the post."),
         click.option("--site-url", help="The blog's URL, for relative links and citations."),
         click.option("--no-remote", is_flag=True, help="Do not download remote images."),
+        click.option("--bib", multiple=True, type=click.Path(path_type=Path, dir_okay=False),
+                     help="A bibliography (.bib or CSL-JSON) for citations (repeatable)."),
+        click.option("--citations", type=click.Choice(["auto", "biblatex", "pybtex"]), default="auto",
+                     show_default=True, help="Citation back end: biblatex+biber, or pybtex (no biber)."),
+        click.option("--citation-style", type=click.Choice(["author-year", "numeric"]),
+                     default="author-year", show_default=True),
         click.option("--timeout", type=float, default=300, show_default=True,
                      help="Seconds the engine may run before it is killed."),
     ]):
@@ -62,7 +68,8 @@ def engine_options(f):
 def _options(**kw) -> dict:
     return {"engine": kw["engine"], "bundle": kw["bundle"], "template": kw["template"], "paper": kw["paper"],
             "strict": kw["strict"], "site_root": kw["site_root"], "site_url": kw["site_url"],
-            "allow_remote": not kw["no_remote"], "timeout": kw["timeout"]}
+            "allow_remote": not kw["no_remote"], "timeout": kw["timeout"], "bib": tuple(kw["bib"]),
+            "citations": kw["citations"], "citation_style": kw["citation_style"]}
 
 
 @main.command()

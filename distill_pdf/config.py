@@ -272,3 +272,10 @@ def merge_options(config: SiteConfig, cli: dict[str, Any], explicit: set[str]) -
     merged.update(config.render_options())
     merged.update({key: value for key, value in cli.items() if key in explicit})
     return merged
+
+
+def options_for(path: str | Path, cli: dict[str, Any], explicit: set[str]) -> tuple[dict[str, Any], SiteConfig]:
+    """pipeline.Options keyword arguments for a post or content folder: the site config found
+    above ``path``, overridden by the CLI values named in ``explicit`` (flags actually given)."""
+    config = find_config(path)
+    return merge_options(config, cli, explicit), config

@@ -23,8 +23,8 @@ Arabic      Noto Naskh Arabic  (RTL)      Arabic, Persian, Urdu
 Devanagari  Noto Serif Devanagari         Hindi, Marathi, Sanskrit, Nepali
 Extended    Noto Serif                    IPA, rare Latin/Greek/Cyrillic
 Box         JetBrains Mono (U+2500-259F)  box drawing, block elements
-Math        STIX Two Math (as text)       math operators, arrows, letterlike
-Symbols     Noto Sans Symbols 2           dingbats, ✓ ✗ ★ ☐ ♥ ⚠, shapes
+Math        STIX Two Math (as text)       operators, arrows, ℕ ℝ, ★ ♥ ⚠ ⌘ ☐
+Symbols     Noto Sans Symbols 2           dingbats ✗ ✔ ✘ ➜, other symbols
 CJK         Noto Sans CJK SC (.ttc #2)    Chinese, Japanese, Korean
 Emoji       Noto Emoji (monochrome)       emoji (XeTeX cannot do colour)
 ==========  ============================  ==================================
@@ -41,6 +41,11 @@ Typical use by a renderer::
 Use :func:`wrap_fallbacks` rather than wrapping runs one by one: it puts a
 right-to-left span (Hebrew words, the commas and digits between them) into
 one ``\\dpRTL`` group, which keeps the word order right.
+
+:func:`preamble` loads amsmath, fontspec and unicode-math (amsmath must come
+before unicode-math; a template that wants amsmath options should load it
+before the preamble).  With hyperref, the font switches and ``\\dpRTL`` drop
+out of PDF bookmarks by themselves.
 
 Coverage comes from the fonts' real cmaps, cached in ``fonts/coverage.json``
 (regenerate with ``python -m distill_pdf.fonts --rebuild-coverage`` after
@@ -451,9 +456,11 @@ def _lookup(cluster: str, role: str) -> tuple[str | None, bool]:
     """(key or None, covered?) for one cluster in ``role``: the first font
     that has every visible character of it."""
     base = cluster[0]
-    if base.isspace() or unicodedata.category(base) == "Cc":
-        return None, True  # spaces are glue; control characters are no glyphs
     need = [c for c in cluster if not _is_ignorable(c)]
+    if base.isspace() or unicodedata.category(base) == "Cc":
+        # spaces are glue, control characters no glyphs; a mark after one
+        # is judged on its own
+        return None, len(need) <= 1
     if not need:
         return None, True  # only invisible format characters
     order: list[str] = [role] + list(FALLBACK_KEYS)

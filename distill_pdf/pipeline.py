@@ -7,6 +7,7 @@ atomic rename, so a failure leaves neither a partial nor a stale file.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import os
 import shutil
 import tempfile
@@ -14,9 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import compile as engines
-from . import bibliography, images, template
+from . import bibliography, images, mdx, template
 from .errors import DistillError, Diagnostic, Diagnostics, UsageError
-from .load import Post, load_post
+from .load import Author, Post, load_post
 from .parse import parse_post
 from .writer.latex import RenderedBody, render_body
 
@@ -42,6 +43,11 @@ class Options:
     allow_remote: bool = True
     timeout: float = 300.0
     keep_build: Path | None = None
+    # Site config (config.py) and batch export (batch.py):
+    authors: tuple = ()                 # default authors ({name, url, ...}) for posts that name none
+    public_dir: Path | None = None      # serves /x.png (default: <site root>/public)
+    aliases: dict | None = None         # path prefixes, e.g. {"@assets/": Path("src/assets")}
+    post_url: str | None = None         # the post online: MDX interactive notes link to it
 
 
 @dataclass
@@ -52,6 +58,7 @@ class RenderResult:
     warnings: list[Diagnostic] = field(default_factory=list)
     tex: Path | None = None
     log: str = ""
+    image_sources: list[str] = field(default_factory=list)  # images as the post names them (batch cache)
 
 
 @dataclass
@@ -63,6 +70,8 @@ class Project:
     body: RenderedBody
     body_start: int  # line of main.tex where the body begins
     needs_biber: bool = False
+    image_sources: list[str] = field(default_factory=list)
+    extra_files: dict[str, str] = field(default_factory=dict)  # name -> text (the .bib for biber)
 
     def write(self, folder: Path) -> Path:
         folder.mkdir(parents=True, exist_ok=True)
@@ -70,6 +79,8 @@ class Project:
             target = folder / figure.name
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(figure.source, target)
+        for name, text in self.extra_files.items():
+            (folder / name).write_text(text, encoding="utf-8")
         tex_path = folder / "main.tex"
         tex_path.write_text(self.tex, encoding="utf-8")
         return tex_path
@@ -106,20 +117,38 @@ def find_site_root(post_path: Path) -> Path:
 
 def build_project(post_path: Path, options: Options, diagnostics: Diagnostics) -> Project:
     post = load_post(post_path, diagnostics)
+    mdx_result = mdx.strip(post, diagnostics, options.post_url) if mdx.applies(post) else None
+    if mdx_result is not None:
+        post.body = mdx_result.markdown
+    if options.authors and not post.authors:
+        post.authors = [Author(**author) for author in options.authors]
     cites = bibliography.setup(post, options, diagnostics)
     document = parse_post(post, extra_plugins=cites.plugins if cites else ())
     site_root = Path(options.site_root).resolve() if options.site_root else find_site_root(post.path)
     ctx = images.ImageContext.for_site(post.path, site_root, cache_dir=cache_dir(options) / "images",
                                        allow_remote=options.allow_remote)
-    body = render_body(post, document, diagnostics,
-                       prepare_image=(lambda src: images.prepare_image(src, ctx)),
+    if options.public_dir or options.aliases:
+        ctx = dataclasses.replace(
+            ctx, public_dir=Path(options.public_dir).resolve() if options.public_dir else ctx.public_dir,
+            aliases={**ctx.aliases, **{k: Path(v) for k, v in (options.aliases or {}).items()}})
+    image_sources: list[str] = []
+
+    def prepare_image(src: str):
+        image_sources.append(src)
+        return images.prepare_image(src, ctx)
+
+    body = render_body(post, document, diagnostics, prepare_image=prepare_image,
                        site_url=options.site_url, citations=cites)
+    if mdx_result is not None:
+        body.latex = mdx_result.expand(body.latex)
     values = template.context(post, body.latex, paper=options.paper, site_url=options.site_url,
                               bibliography=cites.bibliography_latex() if cites else "",
                               preamble_extra=cites.preamble_latex() if cites else "")
     tex = template.fill(options.template, values)
     body_start = tex.split("\n").index(BODY_MARKER) + 2
-    return Project(post, tex, body, body_start, needs_biber=bool(cites and cites.needs_biber))
+    return Project(post, tex, body, body_start, needs_biber=bool(cites and cites.needs_biber),
+                   image_sources=list(dict.fromkeys(image_sources)),
+                   extra_files=cites.build_files() if cites else {})
 
 
 def render(post: str | Path, output: str | Path | None = None, **kwargs) -> RenderResult:
@@ -149,7 +178,7 @@ def _render_to(post_path: Path, output: Path, engine, options: Options, diagnost
         _warn_about_log(project, result, diagnostics)
         _publish(result.pdf, output)
     return RenderResult(pdf=output, pages=_page_count(output), passes=result.passes,
-                        warnings=list(diagnostics), log=result.log)
+                        warnings=list(diagnostics), log=result.log, image_sources=project.image_sources)
 
 
 def write_tex_project(post: str | Path, folder: str | Path, **kwargs) -> RenderResult:

@@ -51,10 +51,7 @@ def highlight_block(code: str, language: str | None) -> str:
 
 def _wrap_fallbacks(text: str) -> str:
     """Pygments leaves non-ASCII as is; characters the mono font lacks get a fallback font."""
-    parts = []
-    for key, run in fonts.fallback_runs(text, "mono"):
-        parts.append(run if key is None else rf"{{\dpfont{key}{{}}{run}}}")
-    return "".join(parts)
+    return fonts.latex_text(text, lambda run: run, "mono")
 
 
 def inline_code(code: str) -> str:
@@ -64,9 +61,9 @@ def inline_code(code: str) -> str:
     return rf"\dpcode{{{body}}}"
 
 
+def _escape_code(text: str) -> str:
+    return escape_specials(text).replace(" ", r"\ ")
+
+
 def _inline_piece(text: str) -> str:
-    escaped = []
-    for key, run in fonts.fallback_runs(text, "mono") if not text.isascii() else [(None, text)]:
-        body = escape_specials(run).replace(" ", r"\ ")
-        escaped.append(body if key is None else rf"{{\dpfont{key}{{}}{body}}}")
-    return "".join(escaped)
+    return _escape_code(text) if text.isascii() else fonts.latex_text(text, _escape_code, "mono")

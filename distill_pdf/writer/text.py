@@ -44,16 +44,7 @@ def escape(text: str, role: str = "serif") -> str:
 def _escape_runs(text: str, role: str) -> str:
     if text.isascii():
         return escape_specials(text)
-    parts = []
-    for key, run in fonts.fallback_runs(text, role):
-        body = escape_specials(run)
-        if key is None:
-            parts.append(body)
-        elif key in fonts.RTL_KEYS:
-            parts.append(rf"\dpRTL{{\dpfont{key}{{}}{body}}}")
-        else:
-            parts.append(rf"{{\dpfont{key}{{}}{body}}}")
-    return "".join(parts)
+    return fonts.latex_text(text, escape_specials, role)
 
 
 def escape_pdf_string(text: str) -> str:

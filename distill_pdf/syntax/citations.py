@@ -1,0 +1,122 @@
+"""Pandoc's citation syntax and Distill's ``<d-cite>``, as inline ``citation`` tokens.
+
+* narrative: ``@key``, ``@key [p. 33]``
+* parenthetical: ``[@key]``, ``[@a; @b]``, ``[see @key, pp. 3--5; also @c, ch. 2]``
+* suppressed author: ``[-@key]``
+* Distill: ``<d-cite key="a,b"></d-cite>``
+
+``@word`` is a citation only when the word is a key of the bibliography, so
+``someone@example.com``, ``@twitterhandle`` and code stay text. A word shaped
+like a BibTeX key (``@name2020word``) that no bibliography has becomes a
+citation of an unknown key: the renderer warns and prints ``[?key]``.
+
+Token: ``{"type": "citation", "raw": source, "attrs": {"mode": "narrative" |
+"parenthetical", "items": [{"key", "known", "suppress", "prefix", "suffix"}]}}``
+where prefix and suffix are lists of inline tokens.
+"""
+from __future__ import annotations
+
+import re
+
+from mistune._inline.links import parse_link_open
+
+from ..bibliography import looks_like_key
+
+# pandoc: a key starts with a letter, digit or _ and may hold internal punctuation
+KEY = r"(?:\{[^{}\s][^{}\n]*\}|\w(?:[\w:./#+-]*\w)?)"
+_KEY_RE = re.compile(KEY)
+NARRATIVE = (r"(?<![\w.+\-@/\\])@(?P<cite_key>" + KEY + r")"
+             r"(?:[ \t]?\[(?P<cite_locator>[^\[\]@^\n][^\[\]@\n]*)\](?![(\[:]))?")
+BRACKETED = r"\[(?P<cite_body>[^\[\]^][^\[\]]*?@[^\[\]]*)\](?![(\[])"
+DCITE = (r"<d-cite\s+key\s*=\s*(?:\"(?P<cite_dq>[^\"]*)\"|'(?P<cite_sq>[^']*)')\s*"
+         r"(?:/>|>\s*</d-cite\s*>)")
+_ITEM = re.compile(r"^(?P<prefix>(?:.*?\s)??)(?P<dash>-?)@(?P<key>" + KEY + r")(?P<suffix>.*)$", re.S)
+_BARE_LOCATOR = re.compile(r"^(\d+[a-z]?)(?:\s*(?:-+|–)\s*(\d+[a-z]?))?$", re.I)
+_OPEN_BRACKET = re.compile(r"\[")
+
+
+def _key(text: str) -> str:
+    return text[1:-1].strip() if text.startswith("{") else text
+
+
+def _dashes(text: str) -> str:
+    return text.replace("---", "\u2014").replace("--", "\u2013")
+
+
+def _locator(text: str) -> str:
+    """Pandoc's suffix: drop a leading comma; a bare number or range is a page locator."""
+    text = _dashes(text.strip()).lstrip(",").strip()
+    m = _BARE_LOCATOR.match(text)
+    if m:
+        return (f"pp. {m.group(1)}\u2013{m.group(2)}" if m.group(2) else f"p. {m.group(1)}")
+    return text
+
+
+def _inline(inline, state, text: str) -> list:
+    if not text:
+        return []
+    child = inline.state_cls(state.env)
+    child.src = text
+    child.in_link = state.in_link
+    return inline.render(child)
+
+
+def citations_plugin(citations):
+    """The mistune plugin for a :class:`distill_pdf.bibliography.Citations`."""
+
+    def item(inline, state, key: str, prefix: str = "", suffix: str = "", suppress: bool = False,
+             explicit: bool = True) -> dict | None:
+        real = citations.resolve(key)
+        if real is None and not (explicit or looks_like_key(key)):
+            return None
+        if real is not None:
+            citations.note_cited(real)
+        return {"key": real or key, "known": real is not None, "suppress": suppress,
+                "prefix": _inline(inline, state, _dashes(prefix.strip())),
+                "suffix": _inline(inline, state, _locator(suffix))}
+
+    def parse_narrative(inline, m, state):
+        key = _key(m.group("cite_key"))
+        locator = m.group("cite_locator") or ""
+        found = item(inline, state, key, suffix=locator, explicit=False)
+        if found is None:
+            return None
+        state.append_token({"type": "citation", "raw": m.group(0),
+                            "attrs": {"mode": "narrative", "items": [found]}})
+        return m.end()
+
+    def parse_bracketed(inline, m, state):
+        items, hits = [], 0
+        for part in m.group("cite_body").split(";"):
+            pm = _ITEM.match(part.strip())
+            if pm is None:
+                return _as_link(inline, m, state)
+            key = _key(pm.group("key"))
+            hits += citations.resolve(key) is not None or looks_like_key(key)
+            items.append((key, pm.group("prefix"), pm.group("suffix"), pm.group("dash") == "-"))
+        if not hits:
+            return _as_link(inline, m, state)
+        found = [item(inline, state, key, prefix, suffix, suppress) for key, prefix, suffix, suppress in items]
+        state.append_token({"type": "citation", "raw": m.group(0),
+                            "attrs": {"mode": "parenthetical", "items": found}})
+        return m.end()
+
+    def parse_dcite(inline, m, state):
+        keys = [k.strip() for k in (m.group("cite_dq") or m.group("cite_sq") or "").split(",") if k.strip()]
+        if not keys:
+            return None
+        state.append_token({"type": "citation", "raw": m.group(0),
+                            "attrs": {"mode": "parenthetical", "items": [item(inline, state, k) for k in keys]}})
+        return m.end()
+
+    def plugin(md):
+        md.inline.register("citation_dcite", DCITE, parse_dcite, before="inline_html", start_chars="<")
+        md.inline.register("citation_bracketed", BRACKETED, parse_bracketed, before="link", start_chars="[")
+        md.inline.register("citation_narrative", NARRATIVE, parse_narrative, before="link", start_chars="@")
+
+    return plugin
+
+
+def _as_link(inline, m, state):
+    """Not a citation after all: let ``[`` open a link as it would have."""
+    return parse_link_open(inline, _OPEN_BRACKET.match(state.src, m.start()), state)
