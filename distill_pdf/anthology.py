@@ -97,7 +97,8 @@ def combine(articles: list[Article], output: str | Path, *, title: str, subtitle
 
 PREAMBLE = r"""\documentclass[10pt]{article}
 \usepackage[%(paper)spaper,left=1.15in,right=1.15in,top=1in,bottom=1in]{geometry}
-\usepackage{xcolor}
+\usepackage{xcolor,array}
+\usepackage{fontspec}
 \defaultfontfeatures[\rmfamily,\sffamily]{}
 %(fonts)s
 \usepackage[hyphens]{xurl}

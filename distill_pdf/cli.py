@@ -83,14 +83,64 @@ def render(post, output, tex_only, keep_build, **kw):
     """Typeset one post to a PDF."""
     from .pipeline import render as render_pdf, write_tex_project
     with _reporting():
+        options = _site_options(post, kw)
         if tex_only:
-            result = write_tex_project(post, output or post.with_suffix(""), **_options(**kw))
+            result = write_tex_project(post, output or post.with_suffix(""), **options)
             where = result.tex
         else:
-            result = render_pdf(post, output, keep_build=keep_build, **_options(**kw))
+            result = render_pdf(post, output, keep_build=keep_build, **options)
             where = f"{result.pdf} ({result.pages} page{'s' if result.pages != 1 else ''})"
         _print_warnings(result.warnings)
         err.print(f"[green]wrote[/green] {where}")
+
+
+def _given(kw) -> set[str]:
+    """The Options keys set on the command line: they beat the site config."""
+    from click.core import ParameterSource
+    ctx = click.get_current_context()
+    names = {name for name in kw
+             if ctx.get_parameter_source(name) not in (ParameterSource.DEFAULT, ParameterSource.DEFAULT_MAP)}
+    return {"allow_remote" if name == "no_remote" else name for name in names}
+
+
+def _site_options(post: Path, kw) -> dict:
+    """The site config found above the post (distill-pdf.toml, astro.config.*), flags overriding it."""
+    from .config import options_for, post_url
+    from .discover import name_for
+    options, config = options_for(post, _options(**kw), _given(kw))
+    for warning in config.warnings:
+        err.print(f"[yellow]warning:[/yellow] {warning}", markup=True, highlight=False)
+    if options.get("site_url") and post.is_file():
+        options["post_url"] = post_url(options["site_url"], name_for(post).url_path)
+    return options
+
+
+@main.command()
+@click.argument("content_dir", type=click.Path(path_type=Path, exists=True, file_okay=False))
+@click.option("-o", "--output", "out_dir", required=True, type=click.Path(path_type=Path, file_okay=False),
+              help="Folder for the PDFs: OUT_DIR/<collection>/<slug>.pdf.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), help="Posts built at once [default: CPU count].")
+@click.option("--force", is_flag=True, help="Rebuild every post, even those that are up to date.")
+@click.option("--drafts", is_flag=True, help="Also build posts marked `draft: true`.")
+@click.option("--only", multiple=True, metavar="GLOB", help="Only posts whose name (blog/my-post) or path matches; repeatable.")
+@click.option("--exclude", multiple=True, metavar="GLOB", help="Skip posts whose name or path matches; repeatable.")
+@click.option("--shard", metavar="K/N", help="Build only part K of N (a stable split, for CI matrices).")
+@click.option("--report", type=click.Path(path_type=Path, dir_okay=False), help="Write a JSON report here.")
+@click.option("--combine", type=click.Path(path_type=Path, dir_okay=False),
+              help="Also write one anthology PDF: title page, contents, bookmarks.")
+@click.option("--title", help="Title of the --combine anthology [default: config `title`, else the site].")
+@engine_options
+def batch(content_dir, out_dir, jobs, force, drafts, only, exclude, shard, report, combine, title, **kw):
+    """Export every post of a blog (Astro, Jekyll, Hugo, or a folder of .md) to OUT_DIR, incrementally."""
+    from .batch import BatchOptions, parse_shard
+    from .batch_console import run_cli
+    with _reporting():
+        options = BatchOptions(out_dir=out_dir, jobs=jobs, force=force, drafts=drafts, only=only,
+                               exclude=exclude, shard=parse_shard(shard) if shard else None,
+                               combine=combine, title=title, report=report)
+        code = run_cli(content_dir, options, cli_render=_options(**kw), explicit=_given(kw),
+                       console=Console(stderr=True, highlight=False, soft_wrap=True))
+    sys.exit(code)
 
 
 @main.group()

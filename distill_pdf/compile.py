@@ -148,7 +148,7 @@ def _resolve_bundle(bundle: Path | None) -> Path | None:
         bundle = Path(bundle).expanduser()
         if not is_bundle(bundle):
             raise UsageError("not a tectonic bundle (no SHA256SUM); build one with "
-                             "`python3 -m distill_pdf.bundle DIR`", bundle)
+                             "`distill-pdf bundle build DIR`", bundle)
         return bundle
     return default_bundle_dir()
 
@@ -170,8 +170,7 @@ def find_engine(name: str = "auto", bundle: Path | None = None) -> Engine:
             problems.append("tectonic does not run here")
         if not bdir:
             problems.append("no offline tectonic bundle (set $DISTILL_PDF_BUNDLE, or build "
-                            "~/.cache/distill-pdf/bundle with `python3 -m distill_pdf.bundle "
-                            "~/.cache/distill-pdf/bundle`)")
+                            "one with `distill-pdf bundle build ~/.cache/distill-pdf/bundle`)")
         if name == "tectonic":
             raise EngineMissing("cannot use tectonic: " + "; ".join(problems) + "; " + INSTALL_HINT)
     exe, problem = _find_xelatex()

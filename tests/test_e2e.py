@@ -165,12 +165,18 @@ def test_output_equal_to_input_refused(tmp_path):
         distill_pdf.render(post, post)
 
 
-def test_no_engine_installed_says_how_to_install(tmp_path):
+def test_no_engine_installed_says_how_to_install(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from distill_pdf import compile as engines
+    from distill_pdf.cli import main
     post = write_post(tmp_path, "x\n")
-    env = dict(os.environ, PATH="/nonexistent", DISTILL_PDF_TECTONIC="/nonexistent/tectonic")
-    result = run_cli(post, "-o", tmp_path / "x.pdf", env=env)
-    assert result.returncode == 2
-    assert "install" in result.stderr.lower()
+    monkeypatch.setenv("PATH", "/nonexistent")
+    monkeypatch.delenv("DISTILL_PDF_TECTONIC", raising=False)
+    monkeypatch.setattr(engines, "TECTONIC_FALLBACKS", ())
+    result = CliRunner().invoke(main, [str(post), "-o", str(tmp_path / "x.pdf")])
+    assert result.exit_code == 2
+    assert "no TeX engine runs here" in result.output and "apt-get install" in result.output
     assert not (tmp_path / "x.pdf").exists()
 
 

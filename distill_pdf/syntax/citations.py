@@ -27,7 +27,7 @@ KEY = r"(?:\{[^{}\s][^{}\n]*\}|\w(?:[\w:./#+-]*\w)?)"
 _KEY_RE = re.compile(KEY)
 NARRATIVE = (r"(?<![\w.+\-@/\\])@(?P<cite_key>" + KEY + r")"
              r"(?:[ \t]?\[(?P<cite_locator>[^\[\]@^\n][^\[\]@\n]*)\](?![(\[:]))?")
-BRACKETED = r"\[(?P<cite_body>[^\[\]^][^\[\]]*?@[^\[\]]*)\](?![(\[])"
+BRACKETED = r"\[(?!\^)(?P<cite_body>[^\[\]]*?@[^\[\]]*)\](?![(\[])"
 DCITE = (r"<d-cite\s+key\s*=\s*(?:\"(?P<cite_dq>[^\"]*)\"|'(?P<cite_sq>[^']*)')\s*"
          r"(?:/>|>\s*</d-cite\s*>)")
 _ITEM = re.compile(r"^(?P<prefix>(?:.*?\s)??)(?P<dash>-?)@(?P<key>" + KEY + r")(?P<suffix>.*)$", re.S)
