@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 NATURAL_LIMIT = 70  # characters a \small row holds in the text column
+CAPACITY = 80       # characters of \small text across the column, for proportional widths
 ALIGN = {"left": "l", "center": "c", "right": "r", None: "l"}
 RAGGED = {"left": r"\raggedright", "center": r"\centering", "right": r"\raggedleft", None: r"\raggedright"}
 
@@ -12,6 +13,7 @@ RAGGED = {"left": r"\raggedright", "center": r"\centering", "right": r"\raggedle
 class Row:
     cells: list[str]
     widths: list[int]   # visible characters per cell
+    words: list[int]    # longest word per cell: a column may not be narrower
     aligns: list[str | None]
     head: bool
 
@@ -22,7 +24,9 @@ def collect_rows(token, render_cell, plain) -> list[Row]:
         part_rows = [part] if part["type"] == "table_head" else part["children"]
         for row in part_rows:
             cells = row["children"]
-            rows.append(Row([render_cell(c) for c in cells], [len(plain(c)) for c in cells],
+            texts = [plain(c) for c in cells]
+            rows.append(Row([render_cell(c) for c in cells], [len(t) for t in texts],
+                            [max((len(w) for w in t.split()), default=0) for t in texts],
                             [c["attrs"].get("align") for c in cells], part["type"] == "table_head"))
     return rows
 
@@ -33,11 +37,20 @@ def _column_spec(rows: list[Row]) -> str:
     widest = [max((r.widths[i] for r in rows if i < len(r.widths)), default=1) for i in range(ncols)]
     if sum(widest) + 2 * ncols <= NATURAL_LIMIT:
         return "".join(ALIGN[aligns[i]] for i in range(ncols))
-    # Proportional p-columns, pandoc-style, with a floor so short columns stay legible.
-    weights = [min(max(w, 6), 60) for w in widest]
-    total = sum(weights)
+    # p-columns: each at least as wide as its longest word (bold headers need a little more),
+    # the rest of the line shared out by how much text each column holds.
+    least = [max((r.words[i] * (1.15 if r.head else 1) for r in rows if i < len(r.words)), default=1) + 2
+             for i in range(ncols)]
+    room = CAPACITY - sum(least)
+    if room <= 0:
+        shares = least
+    else:
+        wants = [max(min(widest[i], 120) - least[i], 0) for i in range(ncols)]
+        total_wants = sum(wants) or 1
+        shares = [least[i] + room * wants[i] / total_wants for i in range(ncols)]
+    total = sum(shares)
     return "".join(
-        rf">{{{RAGGED[aligns[i]]}\arraybackslash}}p{{\dimexpr {weights[i] / total:.3f}\linewidth-2\tabcolsep\relax}}"
+        rf">{{{RAGGED[aligns[i]]}\arraybackslash}}p{{\dimexpr {shares[i] / total:.3f}\linewidth-2\tabcolsep\relax}}"
         for i in range(ncols))
 
 
