@@ -61,6 +61,9 @@ def combine(articles: list[Article], output: str | Path, *, title: str, subtitle
         try:
             reader = PdfReader(article.pdf)
             article.pages = len(reader.pages)
+            shown = (reader.metadata or {}).get("/Title")  # the title the post was typeset with
+            if isinstance(shown, str) and shown.strip():
+                article.title = " ".join(shown.split())
         except Exception as exc:
             raise DistillError(f"cannot read {article.pdf} for the anthology: {exc}") from None
         readers.append(reader)
@@ -161,8 +164,9 @@ def _front_matter(articles: list[Article], starts: list[int], folder: Path, *, t
     for index, (article, start) in enumerate(zip(articles, starts)):
         if grouped and article.collection != current:
             current = article.collection
-            lines += [r"\par\vspace{0.6em}\nopagebreak",
-                      rf"\dplabel{{{escape(_collection_title(article.collection))}}}\par\nopagebreak\vspace{{0.6em}}"]
+            lines += [r"\par\vspace{0.8em}",
+                      rf"{{\sffamily\bfseries\small\color{{dpgrey}}{escape(_collection_title(article.collection))}}}"
+                      r"\par\nopagebreak\vspace{0.2em}{\color{dprule}\rule{\linewidth}{0.4pt}}\par\nopagebreak\vspace{0.7em}"]
         details = [f"{article.date:%B} {article.date.day}, {article.date.year}" if article.date else "",
                    f"{article.pages} page{'s' if article.pages != 1 else ''}"]
         lines.append(rf"\dpentry{{{LINK_SCHEME}{index}}}{{{escape(article.title)}}}"

@@ -21,7 +21,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Protocol
+from typing import Any, Protocol
 
 from . import __version__
 from . import incremental
@@ -76,6 +76,7 @@ class BatchResult:
     combined: Path | None = None
     combined_pages: int = 0
     combine_error: str | None = None
+    combined_up_to_date: bool = False
     shard: tuple[int, int] | None = None
 
     def count(self, status: str) -> int:
@@ -96,7 +97,7 @@ class BatchResult:
             "shard": f"{self.shard[0]}/{self.shard[1]}" if self.shard else None,
             "counts": {status: self.count(status) for status in (BUILT, UP_TO_DATE, FAILED, DRAFT)},
             "combined": {"pdf": str(self.combined), "pages": self.combined_pages,
-                         "error": self.combine_error} if (self.combined or self.combine_error) else None,
+                         "up_to_date": self.combined_up_to_date, "error": self.combine_error} if (self.combined or self.combine_error) else None,
             "posts": [p.as_json() for p in self.posts],
         }
 
@@ -397,20 +398,37 @@ def _failed(job: Job, error: str, seconds: float = 0.0, reason: str | None = Non
 
 
 def _combine(result: BatchResult, options: BatchOptions, config: SiteConfig) -> None:
+    """The anthology of every exported post; rebuilt only when a post's PDF or its settings changed."""
+    import json
+
     from .anthology import Article, combine
-    articles = [Article(title=p.title or p.name, pdf=p.output, name=p.name, date=p.date,
-                        collection=p.collection, pages=p.pages)
-                for p in result.posts if p.status in (BUILT, UP_TO_DATE) and p.output.is_file()]
+    posts = [p for p in result.posts if p.status in (BUILT, UP_TO_DATE) and p.output.is_file()]
     site = options.render.get("site_url")
     title = options.title or config.title or (_host(site) if site else None) or "Archive"
-    try:
-        result.combined_pages = combine(articles, Path(options.combine), title=title, subtitle=site,
-                                        engine=options.render.get("engine", "auto"),
-                                        bundle=options.render.get("bundle"),
-                                        paper=options.render.get("paper", "a4"))
-        result.combined = Path(options.combine)
-    except DistillError as exc:
-        result.combine_error = str(exc)
+    output = Path(options.combine).resolve()
+    settings = {"title": title, "site": site, "paper": options.render.get("paper", "a4"),
+                "engine": options.render.get("engine", "auto"), **_run_digests(options.render),
+                "posts": [(p.name, p.title, str(p.date), p.collection, incremental.sha256_file(p.output))
+                          for p in posts]}
+    key = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()
+    cache, name = incremental.BuildCache(options.out_dir), f"anthology:{output}"
+    with cache.lock(name):
+        record = cache.load(name)
+        if (not options.force and record and record.get("key") == key and output.is_file()
+                and incremental.sha256_file(output) == record.get("pdf")):
+            result.combined, result.combined_pages, result.combined_up_to_date = output, record["pages"], True
+            return
+        articles = [Article(title=p.title or p.name, pdf=p.output, name=p.name, date=p.date,
+                            collection=p.collection, pages=p.pages) for p in posts]
+        try:
+            pages = combine(articles, output, title=title, subtitle=site, engine=settings["engine"],
+                            bundle=options.render.get("bundle"), paper=settings["paper"])
+        except DistillError as exc:
+            result.combine_error = str(exc)
+            cache.forget(name)
+            return
+        cache.save(name, {"key": key, "pdf": incremental.sha256_file(output), "pages": pages})
+        result.combined, result.combined_pages = output, pages
 
 
 def _host(url: str) -> str:
@@ -426,5 +444,3 @@ def write_report(result: BatchResult, path: Path) -> None:
     tmp.write_text(json.dumps(result.as_json(), indent=2) + "\n", encoding="utf-8")
     os.replace(tmp, path)
 
-
-Callback = Callable[[PostStatus], None]

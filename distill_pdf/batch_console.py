@@ -65,6 +65,9 @@ def _line(status: PostStatus) -> str:
 
 def summary(console: Console, result: BatchResult, *, show_up_to_date: bool = True) -> None:
     """The table, the failures one per line, and a closing count."""
+    if not console.is_terminal:  # a log has no width: never fold a post's name
+        longest = max((len(p.name) for p in result.posts), default=10)
+        console.width = max(console.width, longest + 45)
     table = Table(show_edge=False, pad_edge=False, box=None)
     table.add_column("post", overflow="fold")
     table.add_column("status")
@@ -91,7 +94,8 @@ def summary(console: Console, result: BatchResult, *, show_up_to_date: bool = Tr
     shard = f" (shard {result.shard[0]}/{result.shard[1]})" if result.shard else ""
     console.print(f"{', '.join(counts)} in {result.seconds:.1f} s{shard}", highlight=False)
     if result.combined:
-        console.print(f"[green]combined[/] {result.combined} ({_plural(result.combined_pages, 'page')})",
+        fresh = ", up to date" if result.combined_up_to_date else ""
+        console.print(f"[green]combined[/] {result.combined} ({_plural(result.combined_pages, 'page')}{fresh})",
                       highlight=False)
     if result.combine_error:
         console.print(f"[bold red]error[/] --combine: {result.combine_error}", highlight=False)

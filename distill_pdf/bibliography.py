@@ -282,8 +282,9 @@ def csl_works(items: list, path: Path | None, diagnostics: Diagnostics, text: st
               line: int | None = None) -> list[Work]:
     from pybtex.database import Person
     works = []
+    lines = _csl_item_lines(text) if text else []
     for index, item in enumerate(items):
-        item_line = _csl_line(text, item) if text else line
+        item_line = lines[index] if index < len(lines) else line
         if not isinstance(item, dict) or not isinstance(item.get("id"), (str, int)):
             diagnostics.warn(f"bibliography item {index + 1} has no id; skipped", path, item_line)
             continue
@@ -341,11 +342,23 @@ def _csl_year(issued) -> str:
     return ""
 
 
-def _csl_line(text: str, item) -> int | None:
-    if not isinstance(item, dict) or "id" not in item:
-        return None
-    m = re.search(r'"id"\s*:\s*' + re.escape(json.dumps(item["id"])), text)
-    return text.count("\n", 0, m.start()) + 1 if m else None
+def _csl_item_lines(text: str) -> list[int]:
+    """The line each item of a top-level JSON array starts on."""
+    decoder = json.JSONDecoder()
+    start = text.find("[")
+    if start < 0 or text[:start].strip():
+        return []
+    lines, pos = [], start + 1
+    while True:
+        while pos < len(text) and text[pos] in " \t\r\n,":
+            pos += 1
+        if pos >= len(text) or text[pos] == "]":
+            return lines
+        lines.append(text.count("\n", 0, pos) + 1)
+        try:
+            _, pos = decoder.raw_decode(text, pos)
+        except json.JSONDecodeError:
+            return lines
 
 
 # --------------------------------------------------------------------------- finding files

@@ -68,10 +68,16 @@ def _tree(folder: Path, suffixes: tuple[str, ...] | None = None) -> list[Path]:
             and (suffixes is None or p.suffix in suffixes)]
 
 
+# Modules that orchestrate builds but play no part in typesetting one post.
+NOT_TYPESETTING = {"batch.py", "batch_console.py", "incremental.py", "anthology.py", "discover.py",
+                   "config.py", "cli.py", "__main__.py", "bundle.py"}
+
+
 def tool_digest() -> str:
-    """distill-pdf's version and the code that makes a PDF."""
-    return hashlib.sha256(f"{__version__}\0{digest_files(_tree(PACKAGE_DIR, ('.py',)), PACKAGE_DIR)}"
-                          .encode()).hexdigest()
+    """distill-pdf's version and the code that makes a post's PDF."""
+    code = [p for p in _tree(PACKAGE_DIR, (".py",))
+            if not (p.parent == PACKAGE_DIR and p.name in NOT_TYPESETTING)]
+    return hashlib.sha256(f"{__version__}\0{digest_files(code, PACKAGE_DIR)}".encode()).hexdigest()
 
 
 def fonts_digest() -> str:

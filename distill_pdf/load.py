@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import frontmatter
+import ftfy
 import yaml
 
 from .errors import DistillError, Diagnostics, UsageError
@@ -52,6 +53,7 @@ class Post:
         return self.path.parent.name if self.path.stem == "index" else self.path.stem
 
 
+_MOJIBAKE_HINT = re.compile("[\u00c2-\u00f4][\u0080-\u00bf\u0152-\u2122]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\x80-\x9f]")
 _DATE_KEYS = ("pubDate", "timestamp", "date", "publishDate", "published")
 _UPDATED_KEYS = ("updatedTimestamp", "updated", "updatedDate", "lastmod", "modified")
@@ -80,7 +82,22 @@ def read_text(path: Path, diagnostics: Diagnostics) -> str:
             text = data.decode("latin-1")
         diagnostics.warn("not UTF-8; decoded as Windows-1252/Latin-1", path, line)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _repair_mojibake(text, path, diagnostics)
     return _drop_control_characters(text, path, diagnostics)
+
+
+def _repair_mojibake(text: str, path: Path, diagnostics: Diagnostics) -> str:
+    """UTF-8 once decoded as Windows-1252 ("â€”" for "—") is repaired, line by line, with a warning."""
+    if not _MOJIBAKE_HINT.search(text):
+        return text
+    lines = text.split("\n")
+    for number, line in enumerate(lines):
+        if _MOJIBAKE_HINT.search(line):
+            fixed = ftfy.fix_encoding(line)
+            if fixed != line:
+                diagnostics.warn("repaired mis-encoded characters (UTF-8 read as Windows-1252)", path, number + 1)
+                lines[number] = fixed
+    return "\n".join(lines)
 
 
 def _drop_control_characters(text: str, path: Path, diagnostics: Diagnostics) -> str:

@@ -487,7 +487,7 @@ class PybtexBackend(_Backend):
             key = item["key"]
             self.occurrences.setdefault(key, []).append(self.count)
             work = self.library.works[key]
-            link = rf"\hyperlink{{dpbib.{self._id(key)}}}"
+            link = rf"\dpcitelink{{dpbib.{self._id(key)}}}"
             if self.numeric:
                 body = f"{link}{{{self.labels.number(key)}}}"
             elif mode == "narrative":
@@ -509,7 +509,8 @@ class PybtexBackend(_Backend):
         if not keys:
             return ""
         return ("\\makeatletter\n"
-                "\\newcommand{\\dpcitetarget}[1]{\\Hy@raisedlink{\\hypertarget{#1}{}}}\n"
+                "\\DeclareRobustCommand{\\dpcitetarget}[1]{\\Hy@raisedlink{\\hypertarget{#1}{}}}\n"
+                "\\DeclareRobustCommand{\\dpcitelink}[2]{\\hyperlink{#1}{#2}}\n"
                 "\\makeatother")
 
     def bibliography(self, keys):

@@ -7,6 +7,12 @@ font lacks are set in a fallback font (CJK, emoji, RTL scripts, symbols).
 from __future__ import annotations
 
 import re
+import unicodedata
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from functools import lru_cache
+
 from pylatexenc.latex2text import LatexNodes2Text
 
 from .. import fonts
@@ -44,6 +50,9 @@ def escape(text: str, role: str = "serif") -> str:
 def _escape_runs(text: str, role: str) -> str:
     if text.isascii():
         return escape_specials(text)
+    pdflatex = _PDFLATEX.get()
+    if pdflatex is not None:
+        return unicode_to_pdflatex(text, pdflatex.unsupported)
     return fonts.latex_text(text, escape_specials, role)
 
 
@@ -72,3 +81,123 @@ def plain_text(text: str) -> str:
         return " ".join(_LATEX2TEXT.latex_to_text(text).replace("$", "").split())
     except Exception:  # pylatexenc raises assorted errors on broken input; keep the raw text then
         return " ".join(text.split())
+
+
+# --------------------------------------------------------------------------- pdfLaTeX mode
+# For documents pdfLaTeX compiles (arXiv bundles): inside ``with pdflatex_text():``
+# escape() writes non-ASCII text as LaTeX commands (pylatexenc's unicode_to_latex)
+# instead of fallback-font switches. The XeTeX path above is unchanged.
+
+
+@dataclass
+class PdfLatexText:
+    """What a pdfLaTeX-mode run met: characters pdfLaTeX cannot set -> times seen."""
+
+    unsupported: dict[str, int] = field(default_factory=dict)
+
+
+_PDFLATEX: ContextVar[PdfLatexText | None] = ContextVar("distill_pdf_pdflatex_text", default=None)
+
+# pylatexenc commands that need packages or encodings a plain TeX Live pdfLaTeX
+# document (T1, textcomp, amssymb, mathrsfs) does not have: Cyrillic (T2A),
+# IPA (tipa), and a few symbols from other packages.
+_NOT_IN_PDFLATEX = re.compile(
+    r"\\(?:CYR|cyr|U\b|C\b|text(?:schwa|glotstop|turnk|phi|hvlig|nrleg)\b|nument|DownArrowUpArrow|VDash"
+    r"|allequal|approxnotequal|arrowwave|clockoint|clwintegral|dblarrowupdown|estimates|forcesextra"
+    r"|hermitconjmatrix|homothetic|image\b|lazysinv|notgreaterless|notlessgreater|original\b"
+    r"|precedesnotsimilar|quarternote|recorder|rightangle|sqrint|starequal|surfintegral|tildetrpl"
+    r"|truestate|udots|varperspcorrespond|verymuch|volintegral|fbox|nobreakdash)|\\math(?:scr|bb)\{[a-z]\}")
+# text-mode spellings for what pylatexenc writes as bare math, and other fixes
+_PDFLATEX_FIXES = {
+    "\u00a0": "~", "\u202f": r"\nobreak\,", "\u2009": r"\,", "\u2028": " ",
+    "\u00ad": r"\-", "\u2011": r"\mbox{-}", "\u2029": " ", "\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl",
+    "\ufb03": "ffi", "\ufb04": "ffl",
+}
+_ACCENTS = {"\u0300": "`", "\u0301": "'", "\u0302": "^", "\u0303": "~", "\u0304": "=", "\u0306": "u",
+            "\u0307": ".", "\u0308": '"', "\u030a": "r", "\u030b": "H", "\u030c": "v", "\u0323": "d",
+            "\u0327": "c", "\u0328": "k", "\u0331": "b"}
+# what pylatexenc writes as bare math commands: text needs them in \ensuremath
+_MATH_ONLY = re.compile(r"^\{?\\(?:Upsilon|acute|flat|natural|sharp|varepsilon)\b")
+
+
+@contextmanager
+def pdflatex_text():
+    r"""Within the block, :func:`escape` writes pdfLaTeX-safe ASCII LaTeX. Yields a
+    :class:`PdfLatexText` that collects the characters pdfLaTeX cannot set (CJK,
+    emoji, ...); each became ``\dpnochar{HEX}`` in the output."""
+    state = PdfLatexText()
+    token = _PDFLATEX.set(state)
+    try:
+        yield state
+    finally:
+        _PDFLATEX.reset(token)
+
+
+def in_pdflatex_mode() -> bool:
+    return _PDFLATEX.get() is not None
+
+
+@lru_cache(maxsize=None)
+def _encoder():
+    from pylatexenc.latexencode import UnicodeToLatexEncoder
+    return UnicodeToLatexEncoder(non_ascii_only=True, unknown_char_policy="keep", unknown_char_warning=False)
+
+
+@lru_cache(maxsize=4096)
+def pdflatex_char(ch: str, math: bool = False) -> str | None:
+    r"""One non-ASCII character as pdfLaTeX input, or None when pdfLaTeX cannot set it.
+    ``math``: for use inside math (text commands wrapped in ``\text``)."""
+    latex = _PDFLATEX_FIXES.get(ch)
+    if latex is None and (unicodedata.category(ch) == "Cf" or 0xFE00 <= ord(ch) <= 0xFE0F
+                          or 0xE0100 <= ord(ch) <= 0xE01EF):
+        return ""  # invisible: joiners, direction marks, variation selectors
+    if latex is None:
+        latex = _encoder().unicode_to_latex(ch)
+        if not latex.isascii() or _NOT_IN_PDFLATEX.search(latex):
+            return None
+        if _MATH_ONLY.match(latex):
+            latex = rf"\ensuremath{{{latex.strip('{}') if latex.startswith('{') else latex}}}"
+    if math and not latex.startswith(r"\ensuremath") and latex.strip():
+        return rf"\text{{{latex}}}"
+    return latex
+
+
+def unicode_to_pdflatex(text: str, unsupported: dict[str, int] | None = None, math: bool = False,
+                        escape_ascii=escape_specials) -> str:
+    r"""Unicode text -> ASCII LaTeX for pdfLaTeX: ASCII through ``escape_ascii``, the rest
+    via pylatexenc (accents, dashes, quotes, Greek, symbols). Characters pdfLaTeX cannot
+    set become ``\dpnochar{HEX}`` and are counted in ``unsupported``."""
+    text = unicodedata.normalize("NFC", text)
+    out: list[str] = []
+    ascii_run: list[str] = []
+    for i, ch in enumerate(text):
+        if ch.isascii():
+            ascii_run.append(ch)
+            continue
+        if ascii_run:
+            out.append(escape_ascii("".join(ascii_run)))
+            ascii_run = []
+        accent = _ACCENTS.get(ch)
+        if accent and out and not math:
+            out[-1] = _accented(out[-1], accent)
+            continue
+        latex = pdflatex_char(ch, math)
+        if latex is None:
+            if unsupported is not None:
+                unsupported[ch] = unsupported.get(ch, 0) + 1
+            latex = rf"\dpnochar{{{ord(ch):04X}}}"
+        # a control word must not run into the letters after it
+        nxt = text[i + 1] if i + 1 < len(text) else ""
+        if re.search(r"\\[A-Za-z]+$", latex) and (nxt.isascii() and (nxt.isalpha() or nxt == " ")):
+            latex += "{}"
+        out.append(latex)
+    if ascii_run:
+        out.append(escape_ascii("".join(ascii_run)))
+    return "".join(out)
+
+
+def _accented(previous: str, accent: str) -> str:
+    """A combining mark NFC could not merge: put the accent on the last character."""
+    if previous and previous[-1].isalpha() and previous[-1].isascii():
+        return previous[:-1] + rf"\{accent}{{{previous[-1]}}}"
+    return previous
