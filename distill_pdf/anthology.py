@@ -145,7 +145,7 @@ def _front_matter(articles: list[Article], starts: list[int], folder: Path, *, t
         link = subtitle if subtitle.startswith(("http://", "https://")) else None
         text = escape(subtitle)
         lines += [r"\vspace{0.9em}",
-                  rf"{{\fontsize{{14}}{{19}}\selectfont\color{{dpgrey}}"
+                  r"{\fontsize{14}{19}\selectfont\color{dpgrey}"
                   + (rf"\href{{{escape_url(link)}}}{{{text}}}" if link else text) + r"\par}"]
     width = f"{1 / max(len(columns), 1):.3f}"
     spec = "".join(rf">{{\raggedright\arraybackslash}}p{{\dimexpr{width}\linewidth-1em}}" for _ in columns)
@@ -164,9 +164,11 @@ def _front_matter(articles: list[Article], starts: list[int], folder: Path, *, t
     for index, (article, start) in enumerate(zip(articles, starts)):
         if grouped and article.collection != current:
             current = article.collection
+            # \noindent first: a colour switch in vertical mode would be a place to break the page
             lines += [r"\par\vspace{0.8em}",
-                      rf"{{\sffamily\bfseries\small\color{{dpgrey}}{escape(_collection_title(article.collection))}}}"
-                      r"\par\nopagebreak\vspace{0.2em}{\color{dprule}\rule{\linewidth}{0.4pt}}\par\nopagebreak\vspace{0.7em}"]
+                      rf"\noindent{{\sffamily\bfseries\small\color{{dpgrey}}{escape(_collection_title(article.collection))}}}"
+                      r"\par\nopagebreak\vspace{0.2em}\noindent{\color{dprule}\rule{\linewidth}{0.4pt}}\par"
+                      r"\nopagebreak\vspace{0.7em}"]
         details = [f"{article.date:%B} {article.date.day}, {article.date.year}" if article.date else "",
                    f"{article.pages} page{'s' if article.pages != 1 else ''}"]
         lines.append(rf"\dpentry{{{LINK_SCHEME}{index}}}{{{escape(article.title)}}}"
@@ -227,14 +229,14 @@ def _name(value) -> str | None:
 
 
 def _outline(writer, articles: list[Article], readers, offsets: list[int], front_pages: int) -> None:
-    writer.add_outline_item("Contents", min(1, front_pages - 1))
+    writer.add_outline_item(title="Contents", page_number=min(1, front_pages - 1))
     grouped = len({a.collection for a in articles}) > 1
     parent, current = None, object()
     for article, reader, offset in zip(articles, readers, offsets):
         if grouped and article.collection != current:
             current = article.collection
-            parent = writer.add_outline_item(_collection_title(article.collection), offset)
-        item = writer.add_outline_item(article.title, offset, parent=parent)
+            parent = writer.add_outline_item(title=_collection_title(article.collection), page_number=offset)
+        item = writer.add_outline_item(title=article.title, page_number=offset, parent=parent)
         try:
             _copy_outline(writer, reader, reader.outline, offset, item)
         except Exception:  # a post's own bookmarks are a bonus; a damaged outline is skipped
@@ -251,7 +253,7 @@ def _copy_outline(writer, reader, items, offset: int, parent) -> None:
         page = reader.get_destination_page_number(item)
         if page is None or page < 0:
             continue
-        last = writer.add_outline_item(str(item.title), offset + page, parent=parent)
+        last = writer.add_outline_item(title=str(item.title), page_number=offset + page, parent=parent)
 
 
 def _link_contents(writer, front_pages: int, offsets: list[int]) -> None:

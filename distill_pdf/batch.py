@@ -30,6 +30,7 @@ from .discover import PostEntry, detect_layout, discover, read_front_matter
 from .errors import DistillError, UsageError
 
 BUILT, UP_TO_DATE, FAILED, DRAFT = "built", "up to date", "failed", "draft"
+PENDING = "would build"  # --dry-run
 
 
 @dataclass
@@ -44,6 +45,7 @@ class BatchOptions:
     combine: Path | None = None           # anthology PDF of the exported posts
     title: str | None = None              # its title (default: config `title`, else the site)
     report: Path | None = None            # JSON report
+    dry_run: bool = False                 # only say what would be built, and why
     render: dict[str, Any] = field(default_factory=dict)  # pipeline.Options keyword arguments
 
 
@@ -52,7 +54,7 @@ class PostStatus:
     name: str
     source: Path
     output: Path
-    status: str                  # built | up to date | failed | draft
+    status: str                  # built | up to date | failed | draft | would build (dry run)
     pages: int = 0
     seconds: float = 0.0
     warnings: list[str] = field(default_factory=list)
@@ -95,7 +97,8 @@ class BatchResult:
             "tool": f"distill-pdf {__version__}",
             "seconds": round(self.seconds, 2),
             "shard": f"{self.shard[0]}/{self.shard[1]}" if self.shard else None,
-            "counts": {status: self.count(status) for status in (BUILT, UP_TO_DATE, FAILED, DRAFT)},
+            "counts": {status: self.count(status) for status in (BUILT, UP_TO_DATE, FAILED, DRAFT, PENDING)
+                       if status != PENDING or self.count(PENDING)},
             "combined": {"pdf": str(self.combined), "pages": self.combined_pages,
                          "up_to_date": self.combined_up_to_date, "error": self.combine_error} if (self.combined or self.combine_error) else None,
             "posts": [p.as_json() for p in self.posts],
@@ -209,16 +212,18 @@ def run(content_dir: str | Path, options: BatchOptions, *, config: SiteConfig | 
                         dict(expected, options=incremental.options_digest(render)), options.force, entry))
 
     cache = incremental.BuildCache(out_dir)
-    stale = []
+    stale, memo = [], incremental.HashMemo()
     for job in jobs:
-        reason = None if options.force else _fresh(job, cache)
-        if reason is None and not options.force:
+        reason = "forced" if options.force else _fresh(job, cache, memo)
+        if reason is None:
             statuses[job.name] = _up_to_date(job, cache.load(job.name) or {})
+        elif options.dry_run:
+            statuses[job.name] = _status(job.entry, job.output, PENDING, reason=reason)
         else:
             stale.append(job)
 
-    if progress:
-        progress.start(len(stale), len(jobs) - len(stale))
+    if progress and not options.dry_run:
+        progress.start(len(stale), sum(1 for st in statuses.values() if st.status == UP_TO_DATE))
     try:
         if stale:
             _check_engine(options.render)
@@ -234,7 +239,7 @@ def run(content_dir: str | Path, options: BatchOptions, *, config: SiteConfig | 
     order = {entry.name: i for i, entry in enumerate(entries)}
     posts = sorted(statuses.values(), key=lambda s: (order.get(s.name, len(order)), str(s.source)))
     result = BatchResult(posts, shard=options.shard)
-    if options.combine:
+    if options.combine and not options.dry_run:
         _combine(result, options, config)
     result.seconds = time.monotonic() - started
     if options.report:
@@ -247,9 +252,9 @@ def _run_digests(render: dict[str, Any]) -> dict[str, str]:
             "template": incremental.template_digest(render.get("template"))}
 
 
-def _fresh(job: Job, cache: incremental.BuildCache) -> str | None:
+def _fresh(job: Job, cache: incremental.BuildCache, memo: incremental.HashMemo | None = None) -> str | None:
     return incremental.why_stale(cache.load(job.name), expected=job.expected, base=job.base,
-                                 output=job.output)
+                                 output=job.output, memo=memo)
 
 
 def _check_engine(render: dict[str, Any]) -> None:
@@ -327,7 +332,10 @@ def build(job: Job) -> PostStatus:
             "source": source,
             "assets": incremental.hash_inputs(asset_paths(job, result.image_sources), job.base),
             "bibliography": incremental.hash_inputs(bibliography_paths(job), job.base),
+            "bib_folders": {incremental.relative(job.source.parent, job.base):
+                            incremental.bib_names(job.source.parent)},
             "image_sources": result.image_sources,
+            "code": incremental.hash_inputs(incremental.typesetting_code(), incremental.PACKAGE_DIR),
             **job.expected,
             "output": incremental.relative(job.output, job.out_dir),
             "pdf": {"sha256": incremental.sha256_file(job.output), "size": job.output.stat().st_size},
@@ -374,7 +382,7 @@ def bibliography_paths(job: Job) -> list[Path]:
     for name in names:
         beside = job.source.parent / name
         paths.append(beside if beside.exists() or name.startswith(".") else job.base / name.lstrip("/"))
-    return paths
+    return paths + sorted(job.source.parent.glob("*.bib"))  # used when nothing names a bibliography
 
 
 def _status(entry: PostEntry | None, output: Path, status: str, *, source: Path | None = None,

@@ -8,9 +8,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from .batch import BUILT, DRAFT, FAILED, UP_TO_DATE, BatchResult, PostStatus
+from .batch import BUILT, DRAFT, FAILED, PENDING, UP_TO_DATE, BatchResult, PostStatus
 
-STYLES = {BUILT: "green", UP_TO_DATE: "dim", FAILED: "bold red", DRAFT: "yellow"}
+STYLES = {BUILT: "green", UP_TO_DATE: "dim", FAILED: "bold red", DRAFT: "yellow", PENDING: "cyan"}
 LABELS = {DRAFT: "skipped (draft)"}
 
 
@@ -65,27 +65,34 @@ def _line(status: PostStatus) -> str:
 
 def summary(console: Console, result: BatchResult, *, show_up_to_date: bool = True) -> None:
     """The table, the failures one per line, and a closing count."""
+    dry_run = any(p.status == PENDING for p in result.posts)
     if not console.is_terminal:  # a log has no width: never fold a post's name
         longest = max((len(p.name) for p in result.posts), default=10)
-        console.width = max(console.width, longest + 45)
+        why = max((len(p.reason or "") for p in result.posts), default=0) + 2 if dry_run else 0
+        console.width = max(console.width, longest + 45 + why)
     table = Table(show_edge=False, pad_edge=False, box=None)
     table.add_column("post", overflow="fold")
     table.add_column("status")
     table.add_column("pages", justify="right")
     table.add_column("seconds", justify="right")
     table.add_column("warnings", justify="right")
+    if dry_run:
+        table.add_column("why")
     for post in result.posts:
         if post.status == UP_TO_DATE and not show_up_to_date:
             continue
         style = STYLES.get(post.status, "")
-        table.add_row(post.name, f"[{style}]{LABELS.get(post.status, post.status)}[/]",
-                      str(post.pages) if post.pages else "", f"{post.seconds:.1f}" if post.seconds else "",
-                      str(len(post.warnings)) if post.warnings else "")
+        row = [post.name, f"[{style}]{LABELS.get(post.status, post.status)}[/]",
+               str(post.pages) if post.pages else "", f"{post.seconds:.1f}" if post.seconds else "",
+               str(len(post.warnings)) if post.warnings else ""]
+        table.add_row(*row, *([post.reason or ""] if dry_run else []))
     console.print(table)
     for post in result.failed:
         console.print(f"[bold red]error[/] {post.name}: {post.error}", highlight=False)
     counts = [f"{result.count(BUILT)} built", f"{result.count(UP_TO_DATE)} up to date",
               f"{result.count(FAILED)} failed"]
+    if dry_run:
+        counts.insert(0, f"{result.count(PENDING)} would build")
     if result.count(DRAFT):
         counts.append(f"{_plural(result.count(DRAFT), 'draft')} skipped")
     warnings = sum(len(p.warnings) for p in result.posts if p.status == BUILT)

@@ -12,13 +12,15 @@
 * ``needs_biber``: whether the engine step must run biber.
 
 Bibliographies come from front matter ``bibliography:`` (a path or a list,
-relative to the post), ``Options.bib`` (``--bib`` and the config file), else
+relative to the post, else to a folder above it up to the site root, or in the
+site's ``assets/bibliography/`` or ``_bibliography/`` as al-folio keeps them), ``Options.bib`` (``--bib`` and the config file), else
 every ``*.bib`` beside the post; pandoc's inline ``references:`` list is read
 too. ``.bib`` files (BibTeX or BibLaTeX) are split into entries here and each
 entry parsed on its own with pybtex, so one malformed entry is a warning with
 its ``file:line`` and the rest of the file still works. CSL-JSON (``.json``)
-is read as well. Every field is turned from LaTeX into Unicode text once, here
-(accents, ``{\\TeX}``, ``--``, quotes), so both back ends print the same text.
+and CSL YAML (``.yaml``) are read as well. Every field is turned from LaTeX into
+Unicode text here, once and only for the works a post uses (accents,
+``{\\TeX}``, ``--``, quotes), so both back ends print the same text.
 """
 from __future__ import annotations
 
@@ -52,16 +54,67 @@ def looks_like_key(word: str) -> bool:
 # --------------------------------------------------------------------------- data
 
 
-@dataclass
 class Work:
-    """One bibliography entry, fields as Unicode text (math kept as ``$..$``)."""
+    """One bibliography entry, fields as Unicode text (math kept as ``$..$``).
 
-    key: str
-    type: str                                  # lower case: article, book, inproceedings, ...
-    fields: dict[str, str]                     # lower-case names
-    persons: dict[str, list[Any]]              # role -> pybtex Person (parts in Unicode)
-    source: Path | None = None
-    line: int | None = None
+    Entries read from .bib keep their LaTeX until first used: converting every field of
+    a large bibliography would cost seconds, and a post cites a handful of works."""
+
+    def __init__(self, key: str, type: str, fields: dict[str, str] | None = None,
+                 persons: dict[str, list[Any]] | None = None, source: Path | None = None,
+                 line: int | None = None, latex_entry: Any = None):
+        self.key = key
+        self.type = type                  # lower case: article, book, inproceedings, ...
+        self.source = source
+        self.line = line
+        self._fields = fields
+        self._persons = persons
+        self.latex_entry = latex_entry    # the pybtex Entry, until converted
+
+    @property
+    def fields(self) -> dict[str, str]:   # lower-case names -> Unicode text
+        if self._fields is None:
+            self._convert()
+        return self._fields
+
+    @property
+    def persons(self) -> dict[str, list[Any]]:  # role -> pybtex Person (parts in Unicode)
+        if self._persons is None:
+            self._convert()
+        return self._persons
+
+    def raw_field(self, name: str) -> str:
+        """A field before conversion (no LaTeX is read: for crossref keys)."""
+        if self.latex_entry is not None and self._fields is None:
+            for key, value in self.latex_entry.fields.items():
+                if key.lower() == name:
+                    return value.strip()
+            return ""
+        return self.fields.get(name, "")
+
+    def _convert(self) -> None:
+        from pybtex.database import Person
+        entry, fields, persons = self.latex_entry, {}, {}
+        for name, value in entry.fields.items():
+            name = name.lower()
+            fields[name] = (value.strip().strip("{}").strip() if name in VERBATIM_FIELDS
+                            else to_unicode(value))
+        for role, people in entry.persons.items():
+            persons[role.lower()] = [Person(first=to_unicode(" ".join(p.first_names)),
+                                            middle=to_unicode(" ".join(p.middle_names)),
+                                            prelast=to_unicode(" ".join(p.prelast_names)),
+                                            last=to_unicode(" ".join(p.last_names)),
+                                            lineage=to_unicode(" ".join(p.lineage_names)))
+                                     for p in people]
+        self._fields, self._persons = fields, persons
+        parent = getattr(self, "parent", None)
+        if parent is not None:
+            self.parent = None  # a crossref cycle stops here
+            for name, value in parent.fields.items():
+                if name not in ("crossref", "ids"):
+                    self._fields.setdefault("booktitle" if name == "title" else name, value)
+            for role, people in parent.persons.items():
+                self._persons.setdefault(role, people)
 
     def get(self, name: str, default: str = "") -> str:
         return self.fields.get(name, default)
@@ -234,20 +287,7 @@ def _pybtex_message(exc) -> str:
 
 
 def _work_from_pybtex(key: str, entry, path: Path, line: int) -> Work:
-    from pybtex.database import Person
-    fields = {}
-    for name, value in entry.fields.items():
-        name = name.lower()
-        fields[name] = value.strip().strip("{}").strip() if name in VERBATIM_FIELDS else to_unicode(value)
-    persons = {}
-    for role, people in entry.persons.items():
-        persons[role.lower()] = [Person(first=to_unicode(" ".join(p.first_names)),
-                                        middle=to_unicode(" ".join(p.middle_names)),
-                                        prelast=to_unicode(" ".join(p.prelast_names)),
-                                        last=to_unicode(" ".join(p.last_names)),
-                                        lineage=to_unicode(" ".join(p.lineage_names)))
-                                 for p in people]
-    return Work(key, entry.type.lower(), fields, persons, path, line)
+    return Work(key, entry.type.lower(), source=path, line=line, latex_entry=entry)
 
 
 # --------------------------------------------------------------------------- reading CSL
@@ -276,6 +316,23 @@ def read_csl_json(path: Path, diagnostics: Diagnostics) -> list[Work]:
     if isinstance(items, dict):
         items = items.get("items", items.get("references", [items]))
     return csl_works(items if isinstance(items, list) else [], path, diagnostics, text)
+
+
+def read_csl_yaml(path: Path, diagnostics: Diagnostics) -> list[Work]:
+    """CSL YAML, as pandoc writes it: a list of items, or ``references:`` holding one."""
+    import yaml
+    try:
+        items = yaml.safe_load(path.read_text(encoding="utf-8-sig", errors="replace"))
+    except OSError as exc:
+        raise UsageError(f"cannot read bibliography: {exc.strerror}", path) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        diagnostics.warn(f"malformed CSL YAML bibliography skipped: {getattr(exc, 'problem', exc)}", path,
+                         mark.line + 1 if mark is not None else None)
+        return []
+    if isinstance(items, dict):
+        items = items.get("references", [])
+    return csl_works(items if isinstance(items, list) else [], path, diagnostics)
 
 
 def csl_works(items: list, path: Path | None, diagnostics: Diagnostics, text: str = "",
@@ -364,6 +421,33 @@ def _csl_item_lines(text: str) -> list[int]:
 # --------------------------------------------------------------------------- finding files
 
 
+# where sites keep the files front matter names: al-folio / Distill Jekyll (assets/bibliography,
+# jekyll-scholar's _bibliography), or simply a folder up (tailwind-nextjs-starter-blog's data/)
+_SITE_BIB_FOLDERS = ("", "assets/bibliography", "_bibliography", "bibliography", "public")
+
+
+def find_bibliography(name: str, post: Post, options) -> Path | None:
+    """A front matter ``bibliography:`` file: beside the post, else in a folder above it
+    (up to the site root) or in one of the site's bibliography folders."""
+    path = Path(name).expanduser()
+    if path.is_absolute() and path.is_file():
+        return path.resolve()
+    relative = name.lstrip("/")
+    folder = post.path.resolve().parent
+    site_root = getattr(options, "site_root", None)
+    site_root = Path(site_root).resolve() if site_root else None
+    from .pipeline import SITE_MARKERS
+    for candidate_folder in [folder, *folder.parents][:6]:
+        for sub in _SITE_BIB_FOLDERS:
+            candidate = candidate_folder / sub / relative
+            if candidate.is_file():
+                return candidate.resolve()
+        if candidate_folder == site_root or any((candidate_folder / marker).exists()
+                                                for marker in (*SITE_MARKERS, ".git")):
+            break
+    return None
+
+
 def bibliography_files(post: Post, options) -> list[Path]:
     """Front matter ``bibliography:`` + Options.bib, else every *.bib beside the post."""
     files: list[Path] = []
@@ -374,8 +458,8 @@ def bibliography_files(post: Post, options) -> list[Path]:
             if not isinstance(name, str) or not name.strip():
                 raise DistillError("front matter `bibliography` must be a path or a list of paths",
                                    post.path, post.meta_line("bibliography"))
-            path = (post.path.parent / name.strip()).resolve()
-            if not path.is_file():
+            path = find_bibliography(name.strip(), post, options)
+            if path is None:
                 raise DistillError(f"bibliography file not found: {name.strip()}", post.path,
                                    post.meta_line("bibliography"))
             files.append(path)
@@ -402,7 +486,12 @@ def load_library(post: Post, options, diagnostics: Diagnostics) -> Library:
     for path in bibliography_files(post, options):
         library.files.append(path)
         suffix = path.suffix.lower()
-        works = read_csl_json(path, diagnostics) if suffix == ".json" else read_bib(path, diagnostics)
+        if suffix == ".json":
+            works = read_csl_json(path, diagnostics)
+        elif suffix in (".yaml", ".yml"):
+            works = read_csl_yaml(path, diagnostics)
+        else:
+            works = read_bib(path, diagnostics)
         for work in works:
             library.add(work, diagnostics)
     _inherit_crossrefs(library)
@@ -411,20 +500,12 @@ def load_library(post: Post, options, diagnostics: Diagnostics) -> Library:
 
 def _inherit_crossrefs(library: Library) -> None:
     """``crossref = {parent}``: missing fields come from the parent (a proceedings' title
-    is its papers' booktitle), as BibTeX and biber do."""
+    is its papers' booktitle), as BibTeX and biber do. Resolved when a work is first used."""
     for work in library.works.values():
-        parent_key = library.lookup(work.fields.get("crossref", ""))
+        parent_key = library.lookup(work.raw_field("crossref"))
         parent = library.works.get(parent_key) if parent_key else None
-        if parent is None or parent is work:
-            continue
-        for name, value in parent.fields.items():
-            target = "booktitle" if name == "title" else name
-            if name in ("crossref", "ids"):
-                continue
-            work.fields.setdefault(target, value)
-        for role, people in parent.persons.items():
-            if role == "editor" or role not in work.persons:
-                work.persons.setdefault(role, people)
+        if parent is not None and parent is not work:
+            work.parent = parent
 
 
 # --------------------------------------------------------------------------- the pipeline's object
@@ -500,7 +581,7 @@ def _nocite(post: Post, library: Library, diagnostics: Diagnostics) -> set[str] 
     if value is None:
         return set()
     text = " ".join(value) if isinstance(value, list) else str(value)
-    keys = re.findall(r"@(\*|[\w][\w:.#$%&+?<>~/-]*)", text)
+    keys = re.findall(r"@(\*|\w(?:[\w:./+-]*\w)?)", text)
     if "*" in keys:
         return True
     found = set()
@@ -516,6 +597,22 @@ def _nocite(post: Post, library: Library, diagnostics: Diagnostics) -> set[str] 
 _MAYBE_CITES = re.compile(r"(?<![\w.+\-@/\\])-?@[\w{]|<d-cite\b", re.I)
 
 
+_CODE = re.compile(r"^ {0,3}(`{3,}|~{3,})[^\n]*\n.*?^ {0,3}\1[ \t]*$|`+[^`\n]*`+", re.M | re.S)
+_BRACKET_CITE = re.compile(r"\[(?:[^\[\]]*\s)?-?@(?P<key>\w[\w:./+-]*)[^\[\]]*\](?![(\[:])"
+                           r"|<d-cite\s+key\s*=", re.I)
+
+
+def _warn_no_bibliography(post: Post, diagnostics: Diagnostics) -> None:
+    """``[@name2020word]`` or ``<d-cite>`` in a post without any bibliography: say so, once."""
+    body = _CODE.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), post.body)
+    m = next((m for m in _BRACKET_CITE.finditer(body)
+              if m.group("key") is None or looks_like_key(m.group("key").rstrip(".:/+-"))), None)
+    if m:
+        line = post.body_line + body.count("\n", 0, m.start())
+        diagnostics.warn(f"citation {m.group(0)[:40]} but no bibliography (front matter `bibliography:`, "
+                         "--bib, or a .bib file beside the post)", post.path, line)
+
+
 def setup(post: Post, options, diagnostics: Diagnostics) -> Citations | None:
     """None when the post cites nothing and lists no bibliography; else a Citations."""
     style = (getattr(options, "citation_style", None) or "author-year").lower()
@@ -524,6 +621,9 @@ def setup(post: Post, options, diagnostics: Diagnostics) -> Citations | None:
     if not (_MAYBE_CITES.search(post.body) or post.meta.get("nocite") or post.meta.get("bibliography")):
         return None
     library = load_library(post, options, diagnostics)
+    if not library.works and not library.files:
+        _warn_no_bibliography(post, diagnostics)
+        return None  # nothing to cite from: every `@word` stays text
     nocite = _nocite(post, library, diagnostics)
     from .writer.citations import make_backend
     backend = make_backend(choose_backend(options), style, library, diagnostics)

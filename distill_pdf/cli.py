@@ -60,6 +60,9 @@ def engine_options(f):
                      default="author-year", show_default=True),
         click.option("--timeout", type=float, default=300, show_default=True,
                      help="Seconds the engine may run before it is killed."),
+        click.option("--dialect", type=click.Choice(["auto", "astro", "jekyll"]), default="auto",
+                     show_default=True,
+                     help="Markdown flavour: jekyll (al-folio/kramdown, Liquid), astro; auto: by layout/_posts/."),
     ]):
         f = option(f)
     return f
@@ -69,7 +72,8 @@ def _options(**kw) -> dict:
     return {"engine": kw["engine"], "bundle": kw["bundle"], "template": kw["template"], "paper": kw["paper"],
             "strict": kw["strict"], "site_root": kw["site_root"], "site_url": kw["site_url"],
             "allow_remote": not kw["no_remote"], "timeout": kw["timeout"], "bib": tuple(kw["bib"]),
-            "citations": kw["citations"], "citation_style": kw["citation_style"]}
+            "citations": kw["citations"], "citation_style": kw["citation_style"],
+            "dialect": kw.get("dialect", "auto")}
 
 
 @main.command()
@@ -129,18 +133,61 @@ def _site_options(post: Path, kw) -> dict:
 @click.option("--combine", type=click.Path(path_type=Path, dir_okay=False),
               help="Also write one anthology PDF: title page, contents, bookmarks.")
 @click.option("--title", help="Title of the --combine anthology [default: config `title`, else the site].")
+@click.option("--dry-run", is_flag=True, help="Only list the posts that would be built, and why.")
 @engine_options
-def batch(content_dir, out_dir, jobs, force, drafts, only, exclude, shard, report, combine, title, **kw):
+def batch(content_dir, out_dir, jobs, force, drafts, only, exclude, shard, report, combine, title, dry_run, **kw):
     """Export every post of a blog (Astro, Jekyll, Hugo, or a folder of .md) to OUT_DIR, incrementally."""
     from .batch import BatchOptions, parse_shard
     from .batch_console import run_cli
     with _reporting():
         options = BatchOptions(out_dir=out_dir, jobs=jobs, force=force, drafts=drafts, only=only,
                                exclude=exclude, shard=parse_shard(shard) if shard else None,
-                               combine=combine, title=title, report=report)
+                               combine=combine, title=title, report=report, dry_run=dry_run)
         code = run_cli(content_dir, options, cli_render=_options(**kw), explicit=_given(kw),
                        console=Console(stderr=True, highlight=False, soft_wrap=True))
     sys.exit(code)
+
+
+@main.command()
+@click.argument("post", type=click.Path(path_type=Path))
+@click.option("-o", "--output", "out_dir", required=True, type=click.Path(path_type=Path, file_okay=False),
+              help="Folder for <slug>-arxiv.tar.gz (the sources) and <slug>-arxiv.pdf.")
+@click.option("--engine", type=click.Choice(["pdflatex", "xelatex"]), default="pdflatex", show_default=True,
+              help="The compiler arXiv runs: pdflatex (most portable) or xelatex (ships its fonts; CJK, emoji).")
+@click.option("--paper", type=click.Choice(["a4", "letter"]), default="a4", show_default=True)
+@click.option("--citation-style", type=click.Choice(["author-year", "numeric"]), default="author-year",
+              show_default=True, help="References numbered or author-year.")
+@click.option("--bib", multiple=True, type=click.Path(path_type=Path, dir_okay=False),
+              help="A bibliography (.bib or CSL-JSON) for citations (repeatable).")
+@click.option("--site-root", type=click.Path(path_type=Path, file_okay=False),
+              help="Site folder (public/, src/); default: found from the post.")
+@click.option("--site-url", help="The blog's URL, for relative links.")
+@click.option("--no-remote", is_flag=True, help="Do not download remote images.")
+@click.option("--strict", is_flag=True, help="Treat every warning as an error.")
+@click.option("--allow-incomplete", is_flag=True,
+              help="Pack the bundle even when a check fails (missing image, unresolved citation).")
+@click.option("--keep-build", type=click.Path(path_type=Path, file_okay=False),
+              help="Keep the folder the bundle was test-compiled in (main.log) here.")
+@click.option("--timeout", type=float, default=300, show_default=True,
+              help="Seconds the engine may run before it is killed.")
+def arxiv(post, out_dir, allow_incomplete, keep_build, **kw):
+    """Make an arXiv submission: a checked source tarball that compiles, and its PDF."""
+    from .arxiv import export_arxiv
+    from .arxiv.checks import FAILED, WARNING, human
+    with _reporting():
+        kw.update(bundle=None, template="arxiv", citations="pybtex")
+        options = _site_options(post, kw)
+        options["engine"] = kw["engine"]  # a site config's engine is for render, not for arXiv
+        result = export_arxiv(post, out_dir, allow_incomplete=allow_incomplete, keep_build=keep_build,
+                              **options)
+        colour = {FAILED: "red", WARNING: "yellow"}
+        for check in result.checks:
+            style = colour.get(check.status, "green")
+            err.print(f"  [{style}]{check.status:>7}[/{style}]  {check.name}: {check.detail}", highlight=False)
+        _print_warnings(result.warnings)
+        err.print(f"[green]wrote[/green] {result.tarball} ({human(result.size)}, {len(result.files)} files, "
+                  f"{result.engine})")
+        err.print(f"[green]wrote[/green] {result.pdf} ({result.pages} page{'s' if result.pages != 1 else ''})")
 
 
 @main.group()

@@ -12,13 +12,13 @@ Tectonic runs fully offline against a local bundle (see :mod:`distill_pdf.bundle
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import shutil
 import signal
 import subprocess
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,7 +26,7 @@ from distill_pdf.bundle import default_bundle_dir, is_bundle
 from distill_pdf.errors import CompileTimeout, DistillError, EngineMissing, UsageError
 
 ENGINES = ("tectonic", "xelatex")
-MAX_PASSES = 5  # xelatex passes; tectonic decides its own reruns (at most 6)
+MAX_PASSES = 5  # TeX passes (tectonic with biber decides its own reruns, at most 6)
 TECTONIC_ENV = "DISTILL_PDF_TECTONIC"  # explicit path to a tectonic (wrapper) to use
 TECTONIC_FALLBACKS = ("/usr/local/bin/tectonic",)
 TEX_WRAP = 79  # tectonic's logs wrap lines at max_print_line = 79 characters
@@ -397,8 +397,8 @@ def _normalize(path: Path, data: bytes) -> bytes:
 
 
 def _aux_state(cwd: Path, stem: str) -> dict[str, bytes]:
-    """Digests of the files a later pass reads: JOB.* (but outputs) and every .aux
-    (\\include'd chapters write their own), at most two folder levels deep."""
+    """The normalized content of the files a later pass reads: JOB.* (but outputs) and every
+    .aux (\\include'd chapters write their own), at most two folder levels deep."""
     state: dict[str, bytes] = {}
     base = len(str(cwd).rstrip(os.sep).split(os.sep))
     for dirpath, dirnames, filenames in os.walk(cwd):
@@ -416,30 +416,78 @@ def _aux_state(cwd: Path, stem: str) -> dict[str, bytes]:
                 data = p.read_bytes()
             except OSError:
                 continue
-            state[str(p.relative_to(cwd))] = hashlib.sha256(_normalize(p, data)).digest()
+            state[str(p.relative_to(cwd))] = _normalize(p, data)
     return state
 
 
-_EMPTY = hashlib.sha256(b"").digest()
 _TEX_WRITES = {".aux", ".toc", ".lof", ".lot", ".out", ".nav", ".snm", ".vrb", ".loa", ".lol"}
+# .aux lines whose appearance changes nothing unless a reference asked for them in vain
+_LABEL_LINE = re.compile(r"^\\(?:newlabel|zref@newlabel|hyper@newdestlabel|bibcite)\{")
+# .aux lines LaTeX skips when it reads the file (for BibTeX only)
+_BIBTEX_LINE = re.compile(r"^\\(?:citation|bibdata|bibstyle)\{")
+# "Reference `x' on page 1 undefined", "Hyper reference ...", "Citation `x' ... undefined"
+_UNDEFINED = re.compile(r"(?:[Rr]eference|Citation) [`'][^']*' on page \S+ undefined")
 
 
 def _changed(before: dict[str, bytes], after: dict[str, bytes]) -> list[str]:
     # a file that did not exist reads as empty
-    return sorted(k for k in set(before) | set(after)
-                  if before.get(k, _EMPTY) != after.get(k, _EMPTY))
+    return sorted(k for k in set(before) | set(after) if before.get(k, b"") != after.get(k, b""))
 
 
-# "Rerun to get ...", "Label(s) may have changed", "(rerunfilecheck) Rerun ...",
-# "Please rerun LaTeX", longtable's "Table widths have changed. Rerun LaTeX."
-_RERUN = re.compile(r"[Rr]erun|Label\(s\) may have changed|Citation\(s\) may have changed")
+def _was_read(name: str, log: str) -> bool:
+    """Whether TeX opened (or looked for) ``name`` during the pass, as its log shows:
+    ``(./main.toc)``, ``(main.toc)`` (tectonic), or ``No file main.toc.``."""
+    return re.search(r"(?:\(|No file )(?:\./)?" + re.escape(name) + r"(?![\w.-]*\w)", log) is not None
+
+
+def _rerun_reason(before: dict[str, bytes], after: dict[str, bytes], log: str,
+                  warnings: list[str]) -> str | None:
+    """Why another pass would typeset differently, or None, deciding as latexmk does from the
+    files the pass read (their state before it) and wrote (after it), but more precisely:
+
+    - in an .aux, a line that went away or changed (a label with a new value) counts; new
+      labels count only when the pass reported an undefined reference or citation (nothing
+      else can have asked for them: a fresh document whose headings carry labels nobody
+      references needs one pass); any other new line counts;
+    - a changed .toc/.lof/.lot/.out/... counts only when the pass read it (a .toc matters only
+      with a table of contents; hyperref's .out not at all with the bookmark package);
+    - any other changed file counts;
+    - then rerun requests in the log, but the ones decided by the comparison above."""
+    undefined = any(_UNDEFINED.search(w) for w in warnings)
+    for name in _changed(before, after):
+        suffix = Path(name).suffix.lower()
+        if suffix == ".aux":
+            old = Counter(ln for ln in before.get(name, b"").decode("utf-8", "replace").splitlines()
+                          if not _BIBTEX_LINE.match(ln))
+            new = Counter(ln for ln in after.get(name, b"").decode("utf-8", "replace").splitlines()
+                          if not _BIBTEX_LINE.match(ln))
+            if old - new:
+                return f"{name} changed"
+            added = list((new - old).elements())
+            if any(not _LABEL_LINE.match(ln) for ln in added):
+                return f"{name} changed"
+            if added and undefined:
+                return f"{name} has labels a reference needed"
+            continue
+        if suffix in _TEX_WRITES and not _was_read(name, log):
+            continue
+        return f"{name} changed"
+    return _log_asks_rerun(warnings, {Path(k).name for k in set(before) | set(after)})
+
+
+# "Rerun to get ...", "Please rerun LaTeX", longtable's "Table widths have changed. Rerun
+# LaTeX.", "Citation(s) may have changed"; the kernel's "Label(s) may have changed" (any new
+# label at all) and hyperref's outline/page-label hints are decided by _rerun_reason
+_RERUN = re.compile(r"[Rr]erun|Citation\(s\) may have changed")
 _RERUNFILECHECK = re.compile(r"^Package rerunfilecheck Warning: File `(?P<f>[^']+)' has changed")
+_DECIDED_BY_FILES = ("Rerun to get /PageLabels entry", "Label(s) may have changed",
+                     "Rerun to get outlines right")
 
 
 def _log_asks_rerun(warnings: list[str], tracked: set[str]) -> str | None:
     for w in warnings:
-        if "Rerun to get /PageLabels entry" in w:
-            continue  # decided by the \HyPL@Entry lines of the .aux instead
+        if any(d in w for d in _DECIDED_BY_FILES):
+            continue  # decided by the .aux/.out comparison instead
         m = _RERUNFILECHECK.match(w)
         if m and m["f"] in tracked:
             continue  # we compare that file ourselves (an empty .out is no change)
@@ -483,7 +531,7 @@ def compile_tex(tex_path: Path, engine: Engine, *, timeout: float = 300,
     leftovers = [k for k in _aux_state(cwd, stem) if Path(k).suffix.lower() in _TEX_WRITES]
     for attempt in (1, 2):
         if engine.name == "tectonic":
-            result = _compile_tectonic(tex_path, engine, runner, pdf, log_path)
+            result = _compile_tectonic(tex_path, engine, runner, pdf, log_path, bibliography)
         else:
             result = _compile_xelatex(tex_path, engine, runner, pdf, log_path, bibliography)
         # a run killed mid-way can leave a truncated .aux/.toc that breaks every later
@@ -556,13 +604,17 @@ _TEC_PASS = re.compile(r"^note: (?:Running|Rerunning) TeX\b", re.M)
 _TEC_ERROR = re.compile(r"^error: (?:(?P<file>[^\s:][^:]*?):(?P<line>\d+): )?(?P<msg>.+)$", re.M)
 
 
-def _compile_tectonic(tex: Path, engine: Engine, runner: _Runner, pdf: Path,
-                      log_path: Path) -> CompileResult:
+def _tectonic_pass(tex: Path, engine: Engine, runner: _Runner, pdf: Path, log_path: Path,
+                   single: bool) -> tuple[int, str, ParsedLog, int]:
+    """One tectonic run: (passes it made, its log, the parsed log, exit code). ``single``:
+    exactly one TeX pass (``-r 0``), reruns being ours to decide; else tectonic's own logic
+    (which also runs biber for biblatex)."""
     if engine.bundle is None:
         raise EngineMissing("tectonic needs an offline bundle (Engine.bundle); " + INSTALL_HINT)
     log_path.unlink(missing_ok=True)
     cmd = [engine.executable, "--bundle", str(engine.bundle), "--only-cached", "--untrusted",
-           "--keep-logs", "--keep-intermediates", "--color", "never", tex.name]
+           "--keep-logs", "--keep-intermediates", "--color", "never",
+           *(["--reruns", "0"] if single else []), tex.name]
     rc, out, err = runner.run(cmd)
     passes = len(_TEC_PASS.findall(out + "\n" + err))
     log = _read_log(log_path)
@@ -591,23 +643,30 @@ def _compile_tectonic(tex: Path, engine: Engine, runner: _Runner, pdf: Path,
                                                 m["msg"].strip(), "", m["file"]))
         if not parsed.errors:
             parsed.errors.append(LatexIssue(None, f"tectonic failed (exit {rc}): {_tail(err)}", ""))
-    return _result(pdf, log, passes, parsed)
+    return max(passes, 1), log, parsed, rc
+
+
+def _compile_tectonic(tex: Path, engine: Engine, runner: _Runner, pdf: Path,
+                      log_path: Path, bibliography: bool = False) -> CompileResult:
+    if bibliography:
+        # biblatex: tectonic runs biber itself, between the passes it decides on
+        passes, log, parsed, _ = _tectonic_pass(tex, engine, runner, pdf, log_path, single=False)
+        return _result(pdf, log, passes, parsed)
+
+    def one_pass():
+        passes, log, parsed, _ = _tectonic_pass(tex, engine, runner, pdf, log_path, single=True)
+        return passes, log, _log_lines(log, TEX_WRAP), parsed
+    return _pass_loop(tex, runner, pdf, one_pass, bibliography=False)
 
 
 def _compile_xelatex(tex: Path, engine: Engine, runner: _Runner, pdf: Path, log_path: Path,
                      bibliography: bool) -> CompileResult:
-    cwd, stem = tex.parent, tex.stem
     cmd = [engine.executable, "-no-shell-escape", "-interaction=nonstopmode", "-halt-on-error",
            "-file-line-error", tex.name]
-    passes = 0
-    biber_runs = 0
-    extra_errors: list[LatexIssue] = []
-    extra_warnings: list[str] = []
-    while True:
-        before = _aux_state(cwd, stem)
+
+    def one_pass():
         log_path.unlink(missing_ok=True)
         rc, out, err = runner.run(cmd)
-        passes += 1
         log = _read_log(log_path)
         if log is None:
             text = out + err
@@ -621,6 +680,22 @@ def _compile_xelatex(tex: Path, engine: Engine, runner: _Runner, pdf: Path, log_
                            parse_warnings(lines))
         if rc != 0 and not parsed.errors:
             parsed.errors.append(LatexIssue(None, f"xelatex failed (exit {rc}): {_tail(out)}", ""))
+        return 1, log, lines, parsed
+    return _pass_loop(tex, runner, pdf, one_pass, bibliography)
+
+
+def _pass_loop(tex: Path, runner: _Runner, pdf: Path, one_pass, bibliography: bool) -> CompileResult:
+    """Run TeX passes until another would change nothing (see _rerun_reason), with biber or
+    bibtex between them when ``bibliography``; at most MAX_PASSES."""
+    cwd, stem = tex.parent, tex.stem
+    passes = 0
+    biber_runs = 0
+    extra_errors: list[LatexIssue] = []
+    extra_warnings: list[str] = []
+    while True:
+        before = _aux_state(cwd, stem)
+        made, log, lines, parsed = one_pass()
+        passes += made
         if parsed.errors or passes >= MAX_PASSES:
             break
         after = _aux_state(cwd, stem)
@@ -631,8 +706,9 @@ def _compile_xelatex(tex: Path, engine: Engine, runner: _Runner, pdf: Path, log_
                 biber_runs += 1
                 ran_bib = True
                 extra_errors, extra_warnings = issues, warns
-        tracked = {Path(k).name for k in after}
-        if not (ran_bib or _changed(before, after) or _log_asks_rerun(parsed.warnings, tracked)):
+        if not (ran_bib or _rerun_reason(before, after, "\n".join(lines), parsed.warnings)):
+            # settled: the kernel's "Label(s) may have changed" only meant new labels
+            parsed.warnings = [w for w in parsed.warnings if "Label(s) may have changed" not in w]
             break
     parsed.errors[:0] = extra_errors
     parsed.warnings.extend(extra_warnings)

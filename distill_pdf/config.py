@@ -49,7 +49,7 @@ KEYS = {
     "public_dir": "public_dir", "public-dir": "public_dir", "public": "public_dir",
     "aliases": "aliases", "engine": "engine",
 }
-_ASTRO_SITE = re.compile(r"""^\s*site\s*:\s*(["'`])(?P<url>[^"'`]+)\1""", re.M)
+_ASTRO_SITE = re.compile(r"""(?:^|[\s{,])site\s*:\s*(["'`])(?P<url>[^"'`]+)\1""", re.M)
 
 
 @dataclass

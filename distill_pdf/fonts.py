@@ -677,9 +677,31 @@ def wrap_fallbacks(
 def latex_text(text: str, escape: Callable[[str], str], role: str = "serif") -> str:
     """LaTeX for ``text`` in ``role``: escaped, with fallback fonts and RTL.
 
-    ``wrap_fallbacks(fallback_runs(text, role, drop_invisible=True), escape)``.
+    ``wrap_fallbacks(fallback_runs(text, role, drop_invisible=True), escape)``; a character
+    that no font has prints as its code, ``[U+0D06]``, rather than as nothing.
     """
+    missing = uncovered(text, role)
+    if missing:
+        inner = escape
+
+        def escape(piece: str) -> str:
+            return "".join(rf"\texttt{{[U+{ord(c):04X}]}}" if c in missing else inner(c)
+                           for c in _split_missing(piece, missing))
     return wrap_fallbacks(fallback_runs(text, role, drop_invisible=True), escape)
+
+
+def _split_missing(text: str, missing: set[str]) -> list[str]:
+    """``text`` cut into the missing characters and the stretches between them."""
+    out, start = [], 0
+    for i, c in enumerate(text):
+        if c in missing:
+            if i > start:
+                out.append(text[start:i])
+            out.append(c)
+            start = i + 1
+    if start < len(text):
+        out.append(text[start:])
+    return out
 
 
 # --------------------------------------------------------------------------

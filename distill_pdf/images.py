@@ -27,7 +27,6 @@ from pathlib import Path
 from urllib.parse import quote, unquote, urldefrag, urlsplit
 from xml.etree.ElementTree import ParseError
 
-import cairosvg.surface
 import defusedxml
 import defusedxml.ElementTree
 from PIL import ExifTags, Image, ImageCms, UnidentifiedImageError, features
@@ -377,6 +376,7 @@ def _svg_to_pdf(data: bytes) -> bytes:
         raise _Problem(f"corrupt image: invalid SVG: {exc}") from None
     if root.tag not in _SVG_TAGS:
         raise _Problem(f"unsupported format: XML whose root is <{root.tag}>, not <svg>")
+    import cairosvg.surface  # ~0.2 s to import: only when a post has an SVG (performance)
     try:
         return cairosvg.surface.PDFSurface.convert(
             bytestring=data, unsafe=False, url_fetcher=_inline_only)

@@ -9,7 +9,7 @@ Inputs, all compared by content hash (SHA-256), never by modification time:
 - the template (the folder of a custom template, plus the built-in ones it may extend);
 - the fonts the template loads;
 - the effective options (site config and CLI flags, the post's URL);
-- the tool: its version and its own source code.
+- the tool: its version, and the code of each distill-pdf module that was loaded to build the post.
 
 One JSON record per post in ``OUT_DIR/.distill-pdf-cache/posts/``, written
 atomically after the PDF is in place. Each post's build runs under a lock file
@@ -20,8 +20,10 @@ cache made by one CI job is valid in another checkout.
 """
 from __future__ import annotations
 
+import ast
 import contextlib
 import fcntl
+import functools
 import hashlib
 import json
 import os
@@ -74,10 +76,24 @@ NOT_TYPESETTING = {"batch.py", "batch_console.py", "incremental.py", "anthology.
 
 
 def tool_digest() -> str:
-    """distill-pdf's version and the code that makes a post's PDF."""
-    code = [p for p in _tree(PACKAGE_DIR, (".py",))
-            if not (p.parent == PACKAGE_DIR and p.name in NOT_TYPESETTING)]
-    return hashlib.sha256(f"{__version__}\0{digest_files(code, PACKAGE_DIR)}".encode()).hexdigest()
+    """The tool's version (its code is tracked per post: see :func:`typesetting_code`)."""
+    return hashlib.sha256(f"distill-pdf {__version__}".encode()).hexdigest()
+
+
+def typesetting_code() -> list[Path]:
+    """The distill-pdf modules this process has loaded to typeset, after a build: exactly the code
+    a post's PDF depends on (a module a changed one starts to import is caught by that change)."""
+    import sys
+    files = []
+    for module in list(sys.modules.values()):
+        name = getattr(module, "__name__", "")
+        path = getattr(module, "__file__", None)
+        if not path or not (name == "distill_pdf" or name.startswith("distill_pdf.")):
+            continue
+        path = Path(path).resolve()
+        if path.is_relative_to(PACKAGE_DIR) and not (path.parent == PACKAGE_DIR and path.name in NOT_TYPESETTING):
+            files.append(path)
+    return sorted(files)
 
 
 def fonts_digest() -> str:
@@ -90,16 +106,36 @@ def fonts_digest() -> str:
 def template_digest(template: str | Path | None) -> str:
     """The chosen template's files, with the built-in ones (a custom template may extend them)."""
     from .template import BUILTIN, TEMPLATES_DIR
-    files = _tree(TEMPLATES_DIR)
+    files = [p for p in TEMPLATES_DIR.iterdir() if p.is_file()]  # base.tex.j2 and friends
     name = str(template or "distill")
-    if name not in BUILTIN:
-        files += _tree(Path(name).resolve())
+    files += _tree(TEMPLATES_DIR / name if name in BUILTIN else Path(name).resolve())
     return hashlib.sha256(f"{name}\0{digest_files(files, TEMPLATES_DIR)}".encode()).hexdigest()
 
 
+@functools.lru_cache(maxsize=1)
+def option_defaults() -> dict[str, Any]:
+    """pipeline.Options' literal defaults, read from its source: importing the pipeline (images,
+    cairo, ...) would cost a second, more than a whole up-to-date run."""
+    defaults: dict[str, Any] = {}
+    try:
+        tree = ast.parse((PACKAGE_DIR / "pipeline.py").read_text(encoding="utf-8"))
+    except (OSError, SyntaxError):
+        return defaults
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef) and node.name == "Options":
+            for stmt in node.body:
+                if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.value:
+                    try:
+                        defaults[stmt.target.id] = ast.literal_eval(stmt.value)
+                    except ValueError:
+                        pass
+    return defaults
+
+
 def options_digest(options: dict[str, Any], extra: dict[str, Any] | None = None) -> str:
-    """The options that shape the PDF (plus e.g. the post's URL), canonically serialised."""
-    shaped = {k: v for k, v in options.items() if k not in NOT_OUTPUT_OPTIONS}
+    """The options that shape the PDF (plus e.g. the post's URL), canonically serialised;
+    a value left out and the same value given explicitly are the same."""
+    shaped = {k: v for k, v in {**option_defaults(), **options}.items() if k not in NOT_OUTPUT_OPTIONS}
     shaped.update(extra or {})
     text = json.dumps(shaped, sort_keys=True, default=_jsonable)
     return hashlib.sha256(text.encode()).hexdigest()
@@ -178,22 +214,45 @@ def hash_inputs(paths: Iterable[Path], base: Path) -> dict[str, str]:
     return {relative(p, base): sha256_file(p) for p in dict.fromkeys(Path(p) for p in paths)}
 
 
-def why_stale(record: dict | None, *, expected: dict[str, str], base: Path, output: Path) -> str | None:
+class HashMemo(dict):
+    """File hashes within one check pass, so shared files (the code, a shared image) are read once."""
+
+    def sha256(self, path: Path) -> str:
+        key = str(path)
+        if key not in self:
+            self[key] = sha256_file(path)
+        return self[key]
+
+
+def bib_names(folder: Path) -> list[str]:
+    """The .bib files in a folder: a post that names no bibliography uses these."""
+    return sorted(p.name for p in Path(folder).glob("*.bib"))
+
+
+def why_stale(record: dict | None, *, expected: dict[str, str], base: Path, output: Path,
+              memo: HashMemo | None = None) -> str | None:
     """Why the post must be rebuilt (a short phrase), or None when its PDF is up to date.
 
     ``expected`` holds the run-wide digests (tool, fonts, template, options).
     """
+    digest = memo.sha256 if memo is not None else sha256_file
     if record is None:
         return "not built before"
     for key, label in (("tool", "distill-pdf changed"), ("fonts", "fonts changed"),
                        ("template", "template changed"), ("options", "config or options changed")):
         if record.get(key) != expected.get(key):
             return label
+    for name, value in (record.get("code") or {}).items():
+        if digest(PACKAGE_DIR / name) != value:
+            return f"distill-pdf changed: {name}"
     for kind, label in (("source", "source changed"), ("assets", "image changed"),
                         ("bibliography", "bibliography changed")):
-        for name, digest in (record.get(kind) or {}).items():
-            if sha256_file(absolute(name, base)) != digest:
+        for name, value in (record.get(kind) or {}).items():
+            if digest(absolute(name, base)) != value:
                 return f"{label}: {name}"
+    for folder, names in (record.get("bib_folders") or {}).items():
+        if bib_names(absolute(folder, base)) != names:  # a .bib appeared beside the post, or went
+            return f"bibliography changed: {folder}"
     pdf = record.get("pdf") or {}
     if not output.is_file() or output.stat().st_size != pdf.get("size") or sha256_file(output) != pdf.get("sha256"):
         return "PDF missing or changed"

@@ -57,6 +57,7 @@ _MOJIBAKE_HINT = re.compile("[\u00c2-\u00f4][\u0080-\u00bf\u0152-\u2122]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\x80-\x9f]")
 _DATE_KEYS = ("pubDate", "timestamp", "date", "publishDate", "published")
 _UPDATED_KEYS = ("updatedTimestamp", "updated", "updatedDate", "lastmod", "modified")
+_DATE_FORMATS = ("%d %b %Y", "%d %B %Y", "%b %d %Y", "%B %d %Y", "%Y/%m/%d", "%Y.%m.%d")
 
 
 def read_text(path: Path, diagnostics: Diagnostics) -> str:
@@ -183,6 +184,8 @@ def _optional_text(post: Post, key: str) -> str | None:
         return _clean(str(value))
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
+    if isinstance(value, list) and value and all(isinstance(v, (str, int, float)) for v in value):
+        return _clean(" ".join(str(v) for v in value))  # `description: [text]`: YAML read a list
     raise _type_error(post, key, "text")
 
 
@@ -218,6 +221,12 @@ def _date(post: Post, key: str) -> dt.date:
         for parse in (dt.datetime.fromisoformat, lambda s: dt.datetime.strptime(s[:10], "%Y-%m-%d")):
             try:
                 return parse(text).date()
+            except ValueError:
+                continue
+        words = " ".join(re.sub(r"(?<=\d)(st|nd|rd|th)\b|,", " ", value).split())
+        for fmt in _DATE_FORMATS:  # what JavaScript's Date (Astro's z.coerce.date) also reads
+            try:
+                return dt.datetime.strptime(words, fmt).date()
             except ValueError:
                 continue
     raise _type_error(post, key, "a date (YYYY-MM-DD)")

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import compile as engines
-from . import bibliography, images, mdx, template
+from . import bibliography, dialects, images, mdx, pngpdf, template
 from .errors import DistillError, Diagnostic, Diagnostics, UsageError
 from .load import Author, Post, load_post
 from .parse import parse_post
@@ -48,6 +48,7 @@ class Options:
     public_dir: Path | None = None      # serves /x.png (default: <site root>/public)
     aliases: dict | None = None         # path prefixes, e.g. {"@assets/": Path("src/assets")}
     post_url: str | None = None         # the post online: MDX interactive notes link to it
+    dialect: str = "auto"               # auto | astro | jekyll: the Markdown flavour (dialects/)
 
 
 @dataclass
@@ -115,16 +116,22 @@ def find_site_root(post_path: Path) -> Path:
     return folder
 
 
-def build_project(post_path: Path, options: Options, diagnostics: Diagnostics) -> Project:
+def build_project(post_path: Path, options: Options, diagnostics: Diagnostics,
+                  extra_values=None, png_as_pdf: bool = True) -> Project:
+    """``extra_values``: an optional ``(post, values) -> dict`` whose result is added to the
+    template's values (the arXiv export's title block and fonts). ``png_as_pdf=False`` keeps
+    PNG figures as PNG files (the arXiv bundle ships the images themselves)."""
     post = load_post(post_path, diagnostics)
+    dialect = dialects.for_post(post, options.dialect, diagnostics)
     mdx_result = mdx.strip(post, diagnostics, options.post_url) if mdx.applies(post) else None
     if mdx_result is not None:
         post.body = mdx_result.markdown
     if options.authors and not post.authors:
         post.authors = [Author(**author) for author in options.authors]
     cites = bibliography.setup(post, options, diagnostics)
-    document = parse_post(post, extra_plugins=cites.plugins if cites else ())
-    site_root = Path(options.site_root).resolve() if options.site_root else find_site_root(post.path)
+    document = parse_post(post, extra_plugins=(*dialect.plugins, *(cites.plugins if cites else ())))
+    site_root = (Path(options.site_root).resolve() if options.site_root
+                 else dialect.site_root or find_site_root(post.path))
     ctx = images.ImageContext.for_site(post.path, site_root, cache_dir=cache_dir(options) / "images",
                                        allow_remote=options.allow_remote)
     if options.public_dir or options.aliases:
@@ -133,18 +140,26 @@ def build_project(post_path: Path, options: Options, diagnostics: Diagnostics) -
             aliases={**ctx.aliases, **{k: Path(v) for k, v in (options.aliases or {}).items()}})
     image_sources: list[str] = []
 
+    to_pdf = pngpdf.Wrapper(ctx.cache_dir / "pdf")  # performance: PNGs the engine only copies
+
     def prepare_image(src: str):
         image_sources.append(src)
-        return images.prepare_image(src, ctx)
+        prepared = images.prepare_image(src, ctx)
+        if png_as_pdf and prepared.path is not None and prepared.path.suffix == ".png":
+            prepared = dataclasses.replace(prepared, path=to_pdf(prepared.path))
+        return prepared
 
     body = render_body(post, document, diagnostics, prepare_image=prepare_image,
-                       site_url=options.site_url, citations=cites)
+                       site_url=options.site_url, citations=cites, html_translator=dialect.html_translator)
     if mdx_result is not None:
         body.latex = mdx_result.expand(body.latex)
     values = template.context(post, body.latex, paper=options.paper, site_url=options.site_url,
                               bibliography=cites.bibliography_latex() if cites else "",
-                              preamble_extra=cites.preamble_latex() if cites else "")
+                              preamble_extra=(cites.preamble_latex() if cites else "") + dialect.preamble_latex())
+    if extra_values is not None:
+        values.update(extra_values(post, values))
     tex = template.fill(options.template, values)
+    to_pdf.wait()
     body_start = tex.split("\n").index(BODY_MARKER) + 2
     return Project(post, tex, body, body_start, needs_biber=bool(cites and cites.needs_biber),
                    image_sources=list(dict.fromkeys(image_sources)),

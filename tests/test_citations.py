@@ -363,3 +363,23 @@ def test_to_unicode():
     assert bibliography.to_unicode(r"The {\TeX}book, Caf{\'e} --- 3--5 \& ``q'' \LaTeX{} $x^2$ \$5") == \
         "The TeXbook, Caf\u00e9 \u2014 3\u20135 & \u201cq\u201d LaTeX $x^2$ \ue0005"
     assert bibliography.to_unicode(r"\href{http://x}{text} broken {unclosed") == "text broken unclosed"
+
+
+def test_crossref_and_extradate_pybtex_tex(tmp_path):
+    """Crossref'd fields are inherited; equal author-years get 2020a/2020b (no engine)."""
+    (tmp_path / "x.bib").write_text(r"""
+@proceedings{conf2020, title = {Proceedings of {T}he Conference}, year = {2020}, publisher = {ACM}}
+@inproceedings{smith2020a, author = {Smith, Ann}, title = {Alpha}, crossref = {conf2020}}
+@article{smith2020b, author = {Smith, Ann}, title = {Beta}, journal = {J}, year = {2020}}
+""")
+    post = write_post(tmp_path, "See @smith2020b and [@smith2020a].\n", "title: T\nbibliography: x.bib")
+    result = write_tex_project(post, tmp_path / "out", citations="pybtex")
+    tex = result.tex.read_text()
+    assert r"Smith (\dpcitelink{dpbib.1}{2020b})" in tex and r"Smith, \dpcitelink{dpbib.2}{2020a}" in tex
+    assert r"In: \emph{Proceedings of The Conference}. ACM." in tex
+    assert not (tmp_path / "out" / bibliography_file()).exists()
+    result = write_tex_project(post, tmp_path / "out-biblatex", citations="biblatex") if HAS_BIBER else None
+    if result is not None:
+        bib = (tmp_path / "out-biblatex" / bibliography_file()).read_text()
+        assert "booktitle = {Proceedings of The Conference}" in bib and "@inproceedings{smith2020a," in bib
+        assert r"\textcite[][]{smith2020b}" in result.tex.read_text()

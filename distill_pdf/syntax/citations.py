@@ -23,8 +23,8 @@ from mistune._inline.links import parse_link_open
 from ..bibliography import looks_like_key
 
 # pandoc: a key starts with a letter, digit or _ and may hold internal punctuation
-KEY = r"(?:\{[^{}\s][^{}\n]*\}|\w(?:[\w:./#+-]*\w)?)"
-_KEY_RE = re.compile(KEY)
+# (of pandoc's set, those that are safe in a LaTeX \cite argument)
+KEY = r"(?:\{[^{}\s][^{}\n]*\}|\w(?:[\w:./+-]*\w)?)"
 NARRATIVE = (r"(?<![\w.+\-@/\\])@(?P<cite_key>" + KEY + r")"
              r"(?:[ \t]?\[(?P<cite_locator>[^\[\]@^\n][^\[\]@\n]*)\](?![(\[:]))?")
 BRACKETED = r"\[(?!\^)(?P<cite_body>[^\[\]]*?@[^\[\]]*)\](?![(\[])"
@@ -45,7 +45,7 @@ def _dashes(text: str) -> str:
 
 def _locator(text: str) -> str:
     """Pandoc's suffix: drop a leading comma; a bare number or range is a page locator."""
-    text = _dashes(text.strip()).lstrip(",").strip()
+    text = re.sub(r"(?<=\d)-(?=\d)", "\u2013", _dashes(text.strip()).lstrip(",").strip())
     m = _BARE_LOCATOR.match(text)
     if m:
         return (f"pp. {m.group(1)}\u2013{m.group(2)}" if m.group(2) else f"p. {m.group(1)}")
@@ -77,6 +77,8 @@ def citations_plugin(citations):
 
     def parse_narrative(inline, m, state):
         key = _key(m.group("cite_key"))
+        if state.brackets and citations.resolve(key) is None:
+            return None  # `[@handle2001](https://x.com/handle2001)`: a link's text, not a citation
         locator = m.group("cite_locator") or ""
         found = item(inline, state, key, suffix=locator, explicit=False)
         if found is None:

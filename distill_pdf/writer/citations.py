@@ -214,7 +214,7 @@ class Raw(String):
 
 def _ends_sentence(text: Text) -> bool:
     plain = str(text).rstrip()
-    plain = plain.rstrip("\u201d\u2019\"')")
+    plain = plain.rstrip("\u201d\u2019\"'")
     return plain.endswith((".", "?", "!"))
 
 
@@ -255,7 +255,6 @@ class DistillStyle(BaseStyle):
             blocks.append(self._title(work))
         builder = getattr(self, f"_body_{kind}", self._body_misc)
         blocks.extend(builder(work))
-        blocks.append(self._field(work, "note"))
         blocks.extend(self._links(work))
         return _blocks(blocks)
 
@@ -290,6 +289,9 @@ class DistillStyle(BaseStyle):
     def _field(self, work: Work, name: str, before: str = "") -> Text:
         value = work.get(name)
         return Text(before, value) if value else Text()
+
+    def _note(self, work: Work) -> Text:
+        return self._field(work, "note")
 
     def _year_if_numeric(self, work: Work) -> str:
         return year_of(work) if self.numeric else ""
@@ -373,44 +375,48 @@ class DistillStyle(BaseStyle):
         parts = [p for p in (issue, year) if p]
         block = Text("In: ", Tag("em", journal), (" " + " ".join(parts)) if parts else "") if journal else \
             Text(" ".join(parts))
-        return self._with_pages([self._editors(work), block], work)
+        return self._with_pages([self._editors(work), block, self._note(work)], work)
 
     def _body_inproceedings(self, work: Work) -> list:
         book = work.get("booktitle")
         blocks = [Text("In: ", Tag("em", book)) if book else Text(), self._editors(work)]
         blocks += self._series(work)
-        blocks.append(self._publisher(work, "publisher", "organization"))
+        blocks += [self._note(work), self._publisher(work, "publisher", "organization")]
         return self._with_pages(blocks, work)
 
     _body_incollection = _body_inproceedings
     _body_inbook = _body_inproceedings
 
     def _body_book(self, work: Work) -> list:
-        blocks = [self._edition(work), self._editors(work), *self._series(work),
+        blocks = [self._edition(work), self._editors(work), *self._series(work), self._note(work),
                   self._publisher(work, "publisher")]
         return self._with_pages(blocks, work)
 
     def _body_report(self, work: Work) -> list:
         kind = work.get("type") or ("Tech. rep." if work.type == "techreport" else "")
         number = work.get("number")
-        return [Text(kind, f" {number}" if number else ""), self._publisher(work, "institution")]
+        return [Text(kind, f" {number}" if number else ""), self._note(work), self._publisher(work, "institution")]
 
     def _body_thesis(self, work: Work) -> list:
         kind = work.get("type") or {"phdthesis": "PhD thesis", "mastersthesis": "MA thesis"}.get(work.type,
                                                                                               "Thesis")
-        return [Text(kind), self._publisher(work, "school", "institution")]
+        return [Text(kind), self._note(work), self._publisher(work, "school", "institution")]
 
     def _body_misc(self, work: Work) -> list:
-        return [self._field(work, "howpublished"), self._edition(work),
-                self._publisher(work, "organization", "institution", "publisher")]
+        return [self._field(work, "howpublished"), self._edition(work), self._note(work),
+                self._publisher(work, "organization", "institution")]
 
     _body_online = _body_misc
     _body_manual = _body_misc
     _body_unpublished = _body_misc
 
 
+_URL_BREAKS = re.compile(r"(?<=[/.\-_?&=:#%~,;])")
+
+
 def _mono(text: str) -> str:
-    return rf"\texttt{{{escape(text, 'mono')}}}"
+    """A URL or DOI in the mono font, breakable after its punctuation (as biblatex's \\url)."""
+    return r"\texttt{" + r"\allowbreak{}".join(escape(p, "mono") for p in _URL_BREAKS.split(text) if p) + "}"
 
 
 # --------------------------------------------------------------------------- back ends
@@ -495,7 +501,7 @@ class PybtexBackend(_Backend):
             elif item["suppress"]:
                 body = f"{link}{{{self.labels.year(work)}}}"
             else:
-                body = f"{link}{{{self.labels.name_latex(work)}, {self.labels.year(work)}}}"
+                body = f"{self.labels.name_latex(work)}, {link}{{{self.labels.year(work)}}}"
             parts.append((pre + " " if pre else "") + body + (", " + post if post else ""))
         if mode == "narrative":
             work = self.library.works[items[0]["key"]]
@@ -528,11 +534,11 @@ class PybtexBackend(_Backend):
             lines = [r"\begin{list}{}{\settowidth{\labelwidth}{[" + str(widest) + r"]}"
                      r"\setlength{\labelsep}{2\labelsep}\setlength{\leftmargin}{\labelwidth}"
                      r"\addtolength{\leftmargin}{\labelsep}\setlength{\parsep}{0pt}"
-                     r"\renewcommand*{\makelabel}[1]{\hss#1}}"]
+                     r"\renewcommand*{\makelabel}[1]{\hss#1}\frenchspacing}"]
         else:
             works.sort(key=sort_key)
             lines = [r"\begin{list}{}{\setlength{\leftmargin}{1em}\setlength{\itemindent}{-\leftmargin}"
-                     r"\setlength{\labelwidth}{0pt}\setlength{\labelsep}{0pt}\setlength{\parsep}{0pt}}"]
+                     r"\setlength{\labelwidth}{0pt}\setlength{\labelsep}{0pt}\setlength{\parsep}{0pt}\frenchspacing}"]
         for work in works:
             text = style.format_work(work).render(backend)
             label = f"[{{[{self.labels.numbers[work.key]}]}}]" if self.numeric else ""
@@ -598,7 +604,7 @@ class BiblatexBackend(_Backend):
     def files(self, keys):
         if not keys:
             return {}
-        return {BIB_FILE: bib_source(self.library.works.values())}
+        return {BIB_FILE: bib_source(self.library.works[k] for k in keys)}
 
     def bibliography(self, keys):
         if not keys:
@@ -631,8 +637,8 @@ def _bib_value(latex: str) -> str:
 
 
 def bib_source(works: Iterable[Work]) -> str:
-    """The .bib biber reads: every usable entry, fields already LaTeX (so biber's and
-    pybtex's output agree), names as ``{family}, {jr}, {given}``."""
+    """The .bib biber reads: the listed works, fields already LaTeX (so biber's and
+    pybtex's output agree), crossrefs resolved, names as ``{family}, {jr}, {given}``."""
     out = ["% written by distill-pdf from the post's bibliographies\n"]
     for work in works:
         if not re.fullmatch(r"[^\s,{}()\"#%'=\\]+", work.key):
@@ -661,7 +667,7 @@ def bib_source(works: Iterable[Work]) -> str:
             value = work.get(name)
             if name == "url" and work.get("doi") and "doi.org/" in value:
                 continue
-            if value and not re.search(r"[{}\s\\]", value):
+            if value and not re.search(r"[{}\\]" if name == "eprint" else r"[{}\s\\]", value):
                 lines.append(f"  {name} = {{{value}}}")
         bib_type = {"thesis": "thesis", "online": "online"}.get(work.type, work.type)
         if work.type == "thesis" and not work.get("type"):

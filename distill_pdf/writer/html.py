@@ -7,6 +7,7 @@ end of the document. Unknown tags keep their text and are reported.
 """
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
 
 from .text import escape, escape_url
@@ -69,6 +70,8 @@ class HtmlTranslator(HTMLParser):
         (self.capture if self.capture is not None else self.out).append(latex)
 
     def handle_data(self, data: str) -> None:
+        if self.inline_stack and "\n" in data:  # no \par inside \texttt{..} or \href{..}{..}
+            data = re.sub(r"\n\s*\n", "\n", data)
         if not self.hidden and data:
             self.emit(escape(data if self.capture is not None or data.strip() else " "))
 

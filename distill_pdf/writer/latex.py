@@ -14,6 +14,7 @@ from typing import Any, Callable
 
 from mistune.core import BaseRenderer
 
+from .. import fonts
 from ..errors import DistillError, Diagnostics
 from ..load import Post
 from ..parse import Document
@@ -28,6 +29,8 @@ _MATH_ENVS = re.compile(r"\\(begin|end)\{(equation|align|gather|multline|flalign
 _MATH_ENV_REPLACEMENT = {"equation": None, "align": "aligned", "gather": "gathered", "multline": "multlined",
                          "flalign": "aligned", "alignat": "alignedat", "eqnarray": "aligned"}
 _NUMBERING = re.compile(r"\\(nonumber|notag)\b|\\label\{[^{}]*\}")
+_TEXT_LOGOS = re.compile(r"(?<!\\)\\(LaTeXe|LaTeX|TeX|KaTeX)(?![A-Za-z])")
+_LOGO_TEXT = {"LaTeXe": r"\LaTeXe", "LaTeX": r"\LaTeX", "TeX": r"\TeX", "KaTeX": r"Ka\TeX"}
 
 
 @dataclass
@@ -53,7 +56,7 @@ class LatexRenderer(BaseRenderer):
 
     def __init__(self, post: Post, document: Document, diagnostics: Diagnostics,
                  prepare_image: ImagePreparer | None = None, site_url: str | None = None,
-                 citations: Any = None):
+                 citations: Any = None, html_translator: type | None = None):
         super().__init__()
         self.post = post
         self.document = document
@@ -62,7 +65,7 @@ class LatexRenderer(BaseRenderer):
         self.site_url = site_url.rstrip("/") + "/" if site_url else None
         self.citations = citations
         self.line = post.body_line
-        self.html = HtmlTranslator(self)
+        self.html = (html_translator or HtmlTranslator)(self)  # a dialect may bring its own
         self.figures: dict[Path, Figure] = {}
         self.list_depth = 0
         self.boxed = 0          # inside a box or table: margin notes cannot go there
@@ -185,11 +188,14 @@ class LatexRenderer(BaseRenderer):
     def block_math(self, token, state):
         tex = self._checked_math(token["raw"])
         if _MATH_ENVS.search(tex):
-            return f"\\[\n{_as_inner_math(tex)}\n\\]\n\n"
+            tex = re.sub(r"\n[ \t]*(?=\n)", "", _as_inner_math(tex)).strip("\n")
+        if not tex.strip():
+            return ""  # `$$ $$`: an empty \[ \] would hold a blank line, a \par in math mode
         return f"\\[\n{tex}\n\\]\n\n"
 
     def block_html(self, token, state):
-        return self.html.translate(token["raw"]) + "\n\n"
+        # inline tags it left open (`<a href=..>` alone) close here: \href cannot hold a \par
+        return self.html.translate(token["raw"]) + self.html.close_above(self.html.floor) + "\n\n"
 
     def block_error(self, token, state):
         return escape(token.get("raw", "")) + "\n\n"
@@ -203,7 +209,11 @@ class LatexRenderer(BaseRenderer):
 
     # -- inline -------------------------------------------------------------
     def text(self, token, state):
-        return escape(html.unescape(token["raw"]))
+        raw = html.unescape(token["raw"])
+        if not raw.isascii() and fonts.uncovered(raw):
+            codes = ", ".join(f"U+{ord(c):04X}" for c in sorted(fonts.uncovered(raw)))
+            self.warn(f"no font has {codes}; printed as its code")
+        return escape(raw)
 
     def citation(self, token, state):
         """Citation tokens come from the citations plugin, which also renders them."""
@@ -335,6 +345,57 @@ class LatexRenderer(BaseRenderer):
             only = only["children"][0]
         return only if only["type"] == "image" else None
 
+    # -- tokens of the Markdown dialects (distill_pdf/dialects) ---------------
+    def sidenote(self, token, state):
+        """An inline footnote (Distill's ``<d-footnote>``): a margin note, like ``[^n]``."""
+        self.in_note += 1
+        body = self.children(token, state).strip()
+        self.in_note -= 1
+        body = re.sub(r"\n{2,}", r"\\par ", body)
+        if self.in_note:
+            return f" ({body})"
+        return f"\\footnote{{{body}}}" if self.boxed else f"\\dpnote{{{body}}}"
+
+    def math_environment(self, token, state):
+        """Display math as MathJax numbers it: ``equation``/``align`` and ``\\label`` are numbered."""
+        tex = _numbered_display(self._checked_math(token["raw"]))
+        return f"\n{tex}\n" if token.get("inline") else f"{tex}\n\n"
+
+    def figure_group(self, token, state):
+        """Images in rows (``attrs.rows``: lists of sources) with one caption (the children)."""
+        attrs = token["attrs"]
+        rows = [row for row in attrs.get("rows", []) if row]
+        self.boxed += 1  # notes in a caption become footnotes
+        caption = self.children(token, state).strip() if token.get("children") else ""
+        self.boxed -= 1
+        height = min(0.45, 0.8 / max(len(rows), 1))
+        lines = []
+        for row in rows:
+            if len(row) == 1:
+                prepared = self._prepare(row[0])
+                lines.append(self._placeholder_for(row[0]) if prepared is None else
+                             f"\\includegraphics[width={_width(prepared)}\\linewidth,height={height:.2f}\\textheight,"
+                             f"keepaspectratio]{{{self._include_name(prepared)}}}")
+                continue
+            cells = []
+            for src in row:
+                prepared = self._prepare(src)
+                inner = (self._placeholder_for(src) if prepared is None else
+                         f"\\includegraphics[width=\\linewidth,height={height:.2f}\\textheight,keepaspectratio]"
+                         f"{{{self._include_name(prepared)}}}")
+                cells.append(f"\\begin{{minipage}}[b]{{{0.98 / len(row):.3f}\\linewidth}}\\centering\n{inner}\n\\end{{minipage}}")
+            lines.append("\\hfill\n".join(cells))
+        graphics = "\\par\\medskip\n".join(lines)
+        if self.in_note:
+            return f"\\par{{\\centering {graphics}\\par}}{caption}\\par "
+        star = "" if attrs.get("numbered", True) else "*"
+        floating = not self.boxed
+        if floating:
+            cap = f"\\caption{star}{{{caption}}}\n" if caption else ""
+            return f"\n\\begin{{figure}}[!htbp]\n\\centering\n{graphics}\n{cap}\\end{{figure}}\n"
+        cap = f"\\captionof{star}{{figure}}{{{caption}}}\n" if caption else ""
+        return f"\n\\par\\medskip{{\\centering\n{graphics}\\par\n{cap}}}\\medskip\n"
+
     # -- helpers ------------------------------------------------------------
     def _checked_math(self, tex: str) -> str:
         try:
@@ -342,6 +403,8 @@ class LatexRenderer(BaseRenderer):
         except MathError as exc:
             raise self.fail(str(exc), self._line_of(tex)) from None
         tex = re.sub(r"(?<!\\)#", r"\\#", tex)
+        tex = re.sub(r"\n[ \t]*(?=\n)", "", tex)  # a blank line is \par, an error in math mode
+        tex = _TEXT_LOGOS.sub(lambda m: rf"\text{{{_LOGO_TEXT[m.group(1)]}}}", tex)  # KaTeX allows them in math
         return tex + "\n" if "%" in tex.replace(r"\%", "") else tex
 
     def _line_of(self, snippet: str) -> int:
@@ -440,6 +503,27 @@ def _as_inner_math(tex: str) -> str:
             return f"\\{m.group(1)}{{{inner}}}"
         return f"\\{m.group(1)}{{{inner}}}"
     return _NUMBERING.sub("", _MATH_ENVS.sub(swap, tex))
+
+
+_DISPLAY_ENV = re.compile(r"\\begin\{(equation|align|gather|multline|flalign|alignat|eqnarray)(\*?)\}.*?"
+                          r"\\end\{\1\2\}", re.S)
+
+
+def _numbered_display(tex: str) -> str:
+    """Display math for the dialects whose pages number equations (MathJax ``tags: 'ams'``):
+    math that is only environments stays those environments, labels and all; a lone
+    ``\\label`` numbers its formula; anything else is ``\\[..\\]``."""
+    stripped = tex.strip()
+    if _DISPLAY_ENV.search(stripped) and not _DISPLAY_ENV.sub("", stripped).strip():
+        return stripped
+    if not _MATH_ENVS.search(stripped):
+        labels = re.findall(r"\\label\{[^{}]*\}", stripped)
+        if labels:
+            for extra in labels[1:]:
+                stripped = stripped.replace(extra, "", 1) if stripped.count(extra) else stripped
+            return f"\\begin{{equation}}\n{stripped}\n\\end{{equation}}"
+        return f"\\[\n{stripped}\n\\]"
+    return f"\\[\n{_as_inner_math(stripped)}\n\\]"
 
 
 def render_body(post: Post, document: Document, diagnostics: Diagnostics, **options) -> RenderedBody:

@@ -1,0 +1,62 @@
+"""Markdown dialects: which flavour a post is written in, and what that flavour needs.
+
+``astro`` is the CommonMark + GFM (+ remark-math) our parser reads as it is.
+``jekyll`` is Jekyll with kramdown and Liquid as al-folio's Distill layout uses it
+(the ICLR blog-post track): see :mod:`.jekyll`.
+
+``for_post(post, requested, diagnostics)`` picks the dialect (``auto``: front
+matter ``layout: distill`` or a post under ``_posts/`` is Jekyll, anything else
+Astro), rewrites the post for it and returns an object the pipeline asks for:
+
+* ``plugins``: extra mistune plugins for ``parse_post``;
+* ``preamble_latex()``: LaTeX for the preamble (after the body is parsed);
+* ``site_root``: the site folder images resolve in, when the dialect knows it;
+* ``html_translator``: the raw-HTML translator class the renderer should use.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..errors import Diagnostics, UsageError
+from ..load import Post
+
+DIALECTS = ("auto", "astro", "jekyll")
+
+
+class AstroDialect:
+    """The default: the post is read as it is."""
+
+    name = "astro"
+    plugins: list = []
+    site_root: Path | None = None
+    html_translator = None
+
+    def prepare(self, post: Post, diagnostics: Diagnostics) -> None:
+        pass
+
+    def preamble_latex(self) -> str:
+        return ""
+
+
+def detect(post: Post) -> str:
+    from . import jekyll
+    return "jekyll" if jekyll.detect(post) else "astro"
+
+
+def for_post(post: Post, requested: str | None = "auto", diagnostics: Diagnostics | None = None):
+    """The dialect of ``post`` (``auto`` detects it), with the post already prepared for it."""
+    name = (requested or "auto").lower()
+    if name not in DIALECTS:
+        raise UsageError(f"unknown dialect {requested!r} (choose {', '.join(DIALECTS)})")
+    if name == "auto":
+        name = detect(post)
+    if name == "jekyll":
+        from .jekyll import JekyllDialect
+        dialect = JekyllDialect()
+    else:
+        dialect = AstroDialect()
+    dialect.prepare(post, diagnostics if diagnostics is not None else Diagnostics())
+    return dialect
+
+
+__all__ = ["DIALECTS", "AstroDialect", "detect", "for_post"]

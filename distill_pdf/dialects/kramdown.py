@@ -1,0 +1,430 @@
+"""kramdown's reading of raw HTML, as text -> text with markers our mistune plugin reads.
+
+kramdown (Jekyll's Markdown) differs from CommonMark where research posts lean on it:
+
+* a block-level HTML element starting a line is raw up to its *matching* end tag,
+  blank lines included (CommonMark stops at the first blank line), unless it
+  says ``markdown="1"``: then its content is Markdown again;
+* attribute lists ``{: .class}``, ``{:target="_blank"}``, ``{#id}`` are markup, not text.
+
+On the page MathJax then typesets ``$..$``, ``$$..$$``, ``\\(..\\)`` and bare
+``\\begin{equation}`` wherever they are, raw HTML included, and distill.js turns
+``<d-cite>``/``<d-footnote>`` into citations and notes.
+
+This pass marks each raw element with private-use characters, keeping every
+line where it was, so that the plugin in :mod:`.jekyll` makes one token of it:
+
+=========================  ==============================================
+``\\ue000 .. \\ue001``      raw HTML, read as inline Markdown (math, cites)
+``\\ue002 .. \\ue001``      hidden (``display: none``): only its macros count
+``\\ue003 .. \\ue001``      a ``<table>``
+``\\ue005<tag>\\ue001``     the open or close tag of a ``markdown="1"`` element
+``\\ue006 N \\ue001``       figure group N (images in rows, one caption)
+``\\ue010 .. \\ue011``      display math inside raw HTML
+=========================  ==============================================
+"""
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+from typing import Callable
+
+from .liquid import FIGURE_CLOSE, FIGURE_OPEN, Figure
+
+RAW, HIDDEN, TABLE, TAG, GROUP, END = "\ue000", "\ue002", "\ue003", "\ue005", "\ue006", "\ue001"
+DISPLAY_OPEN, DISPLAY_CLOSE = "\ue010", "\ue011"
+PRIVATE = re.compile("[\ue000-\ue01f]")
+
+# kramdown's block-level elements (plus summary/figcaption, which CommonMark also treats as blocks)
+BLOCK_TAGS = {
+    "address", "applet", "article", "aside", "audio", "blockquote", "body", "button", "canvas", "caption",
+    "center", "col", "colgroup", "dd", "details", "dialog", "div", "dl", "dt", "embed", "fieldset",
+    "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hgroup", "hr",
+    "html", "iframe", "li", "main", "map", "menu", "nav", "noscript", "object", "ol", "optgroup", "option",
+    "p", "pre", "section", "script", "style", "summary", "table", "tbody", "td", "tfoot", "th", "thead",
+    "tr", "ul", "video",
+}
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
+        "track", "wbr"}
+DROPPED_ELEMENTS = {"script", "style"}
+WRAPPER_TAGS = {"d-article", "d-byline", "d-appendix", "d-contents", "d-title", "d-front-matter",
+                "d-bibliography", "d-footnote-list", "d-citation-list"}
+# display math environments MathJax typesets without $$ around them
+MATH_ENVS = ("equation", "align", "gather", "multline", "flalign", "alignat", "eqnarray")
+
+_FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})")
+_REGION_START = re.compile(r"^( {0,3})<([A-Za-z][\w-]*)(?=[\s/>]|$)")
+_ANY_TAG = re.compile(r"<(/?)([A-Za-z][\w-]*)((?:\"[^\"]*\"|'[^']*'|[^'\">])*)>")
+_ATTR = re.compile(r"""([\w:-]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+)))?""")
+_COMMENT = re.compile(r"<!--.*?-->", re.S)
+_MD_COMMENT = re.compile(r"^[ \t]*\[(?://|comment)\]:\s*(?:#|<>)[^\n]*$", re.M | re.I)
+_IAL = re.compile(r"(?<![\\$])\{:(?!:)[ \t]*(?:[.#][\w-]+|[\w-]+=(?:\"[^\"\n]*\"|'[^'\n]*'|[^\s}]+)|[ \t])*\}")
+_HEADING_ID = re.compile(r"^(#{1,6}[^\n]*?)[ \t]*\{#[\w:.-]+\}[ \t]*$", re.M)
+_EXTENSION = re.compile(r"\{::(?:comment)\}.*?\{:/(?:comment)?\}|\{::[\w]+[^}]*?/?\}|\{:/[\w]*\}", re.S)
+_WRAPPER = re.compile(r"</?(?:" + "|".join(sorted(WRAPPER_TAGS)) + r")\b[^>]*>", re.I)
+_DCITE_BARE = re.compile(r"(<d-cite\s+key\s*=\s*)([^\s\"'>/]+)")
+_PICTURE = re.compile(r"<picture\b[^>]*>(.*?)</picture\s*>", re.S | re.I)
+_OBJECT = re.compile(r"<object\b([^>]*)>(.*?)</object\s*>", re.S | re.I)
+_IMG = re.compile(r"<img\b((?:\"[^\"]*\"|'[^']*'|[^'\">])*)/?>", re.I)
+_SOURCE = re.compile(r"<source\b((?:\"[^\"]*\"|'[^']*'|[^'\">])*)/?>", re.I)
+_MARKER = re.compile(re.escape(FIGURE_OPEN) + r"(\d+)" + re.escape(FIGURE_CLOSE))
+_CAPTION_ELEMENT = re.compile(
+    r"<(figcaption)\b[^>]*>(.*?)</figcaption\s*>|"
+    r"<(div|p|span)\b[^>]*\bclass\s*=\s*[\"'][^\"']*\bcaption\b[^\"']*[\"'][^>]*>(.*?)</\3\s*>", re.S | re.I)
+_DOLLARS = re.compile(r"(?<!\\)\$\$(.+?)(?<!\\)\$\$", re.S)
+_BARE_ENV = re.compile(r"\\begin\{(" + "|".join(MATH_ENVS) + r")(\*?)\}.*?\\end\{\1\2\}", re.S)
+_GROUP_LINE = re.compile(r"^[ \t]*" + GROUP + r"(\d+)" + END + r"[ \t]*$")
+_AUTHOR_NUMBERED = re.compile(r"^\s*(?:<[^>]+>|\*\*?|__?)*\s*(?:Figure|Fig\.?)\s*\d+", re.I)
+_IMAGE_PREFERENCE = (".svg", ".pdf", ".png", ".jpg", ".jpeg", ".gif", ".webp")
+
+Warn = Callable[[str, int], None]
+Exists = Callable[[str], bool]
+
+
+@dataclass
+class FigureGroup:
+    """Images shown together (rows of one or more) with one caption."""
+
+    rows: list[list[str]]
+    caption: str = ""
+    alt: str = ""
+    line: int = 0
+
+    @property
+    def author_numbered(self) -> bool:
+        return bool(_AUTHOR_NUMBERED.match(self.caption))
+
+
+@dataclass
+class KramdownResult:
+    text: str
+    groups: list[FigureGroup] = field(default_factory=list)
+
+
+def attributes(tag_text: str) -> dict[str, str]:
+    """The attributes of an open tag's text (``<div class="x" ...>`` or just its inside)."""
+    inside = re.sub(r"^<[\w-]+|/?>$", "", tag_text.strip())
+    found = {}
+    for m in _ATTR.finditer(inside):
+        value = next((v for v in m.groups()[1:] if v is not None), "")
+        found[m.group(1).lower()] = html.unescape(value)
+    return found
+
+
+def _classes(attrs: dict[str, str]) -> set[str]:
+    return set(attrs.get("class", "").split())
+
+
+def outside_code(text: str, transform: Callable[[str], str]) -> str:
+    """Apply ``transform`` to the text between fenced code blocks (line count unchanged by it)."""
+    out, chunk, fence = [], [], None
+    for line in text.split("\n"):
+        m = _FENCE.match(line)
+        if fence is None and m:
+            out.append(transform("\n".join(chunk)) if chunk else None)
+            chunk, fence = [], m.group(1)
+            out.append(line)
+        elif fence is not None:
+            out.append(line)
+            if m and m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence) and not line.strip()[len(m.group(1)):].strip():
+                fence = None
+        else:
+            chunk.append(line)
+    if chunk or fence is None:
+        out.append(transform("\n".join(chunk)))
+    return "\n".join(part for part in out if part is not None) if out else text
+
+
+def _keep_lines(m: re.Match) -> str:
+    return "\n" * m.group(0).count("\n")
+
+
+def clean(text: str) -> str:
+    """Comments, attribute lists, Distill wrappers: gone, lines kept."""
+    text = _COMMENT.sub(_keep_lines, text)
+    text = _MD_COMMENT.sub("", text)
+    text = _EXTENSION.sub(_keep_lines, text)
+    text = _HEADING_ID.sub(r"\1", text)
+    text = _IAL.sub("", text)
+    text = _WRAPPER.sub("", text)
+    return _DCITE_BARE.sub(lambda m: f'{m.group(1)}"{m.group(2)}"', text)
+
+
+def best_source(candidates: list[str], exists: Exists) -> str | None:
+    """The image to print: the first that exists locally, vector art before raster."""
+    local = [c for c in candidates if c and exists(c)]
+    if not local:
+        return next((c for c in candidates if c), None)
+    return sorted(local, key=lambda c: next((i for i, ext in enumerate(_IMAGE_PREFERENCE)
+                                             if c.lower().split("?")[0].endswith(ext)), len(_IMAGE_PREFERENCE)))[0]
+
+
+def simplify_images(text: str, exists: Exists) -> str:
+    """``<picture>`` and image ``<object>`` -> one ``<img>`` with the best local file."""
+
+    def picture(m: re.Match) -> str:
+        inner = m.group(1)
+        img = _IMG.search(inner)
+        img_attrs = attributes(img.group(0)) if img else {}
+        candidates = [img_attrs.get("src", "")]
+        for source in _SOURCE.finditer(inner):
+            for part in attributes(source.group(0)).get("srcset", "").split(","):
+                candidates.append(part.strip().split(" ")[0] if part.strip() else "")
+        src = best_source(candidates, exists)
+        newlines = "\n" * m.group(0).count("\n")
+        if not src:
+            return newlines
+        alt = img_attrs.get("alt", "")
+        return f'<img src="{_attr(src)}" alt="{_attr(alt)}">' + newlines
+
+    def obj(m: re.Match) -> str:
+        attrs = attributes("<object " + m.group(1) + ">")
+        data, kind = attrs.get("data", ""), attrs.get("type", "")
+        newlines = "\n" * m.group(0).count("\n")
+        if kind.startswith("image/") or re.search(r"\.(svg|png|jpe?g|gif|pdf|webp)$", data, re.I):
+            return f'<img src="{_attr(data)}">' + newlines
+        return m.group(0)
+
+    return _OBJECT.sub(obj, _PICTURE.sub(picture, text))
+
+
+def _attr(text: str) -> str:
+    return text.replace("&", "&amp;").replace('"', "&quot;")
+
+
+class _Blocks:
+    """The line scan that finds raw HTML elements and figure groups."""
+
+    def __init__(self, figures: list[Figure], exists: Exists, warn: Warn):
+        self.figures = figures
+        self.exists = exists
+        self.warn = warn
+        self.groups: list[FigureGroup] = []
+        self.extra_lines = 0
+
+    # -- scanning ------------------------------------------------------------------
+    def scan(self, text: str, first_line: int = 1) -> str:
+        items: list[list] = []   # [kind, text, group index or caption]: kind group|caption|blank|other
+        lines = text.split("\n")
+        fence = None
+        i = 0
+        while i < len(lines):
+            line = lines[i]
+            m = _FENCE.match(line)
+            if fence is not None or m:
+                if fence is None:
+                    fence = m.group(1)
+                elif m and m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence):
+                    fence = None
+                items.append(["other", line, None])
+                i += 1
+                continue
+            start = _REGION_START.match(line)
+            if start and start.group(2).lower() in BLOCK_TAGS:
+                end = self._region_end(lines, i, start.group(2).lower())
+                region = "\n".join(lines[i:end + 1])
+                self.extra_lines = 0
+                items.append(self.region(region, first_line + i))
+                i = end + 1
+                # an element that needed a line more gives back a blank line after it
+                while self.extra_lines and i < len(lines) and not lines[i].strip():
+                    self.extra_lines -= 1
+                    i += 1
+                continue
+            line = self.inline_figures(line, first_line + i)
+            alone = _GROUP_LINE.match(line)
+            if alone:
+                items.append(["group", line, int(alone.group(1))])
+            else:
+                items.append(["blank" if not line.strip() else "other", line, None])
+            i += 1
+        return "\n".join(text for _, text, _ in self.merge(items))
+
+    def merge(self, items: list[list]) -> list[list]:
+        """Distill's ``<div class="caption">`` after a figure is that figure's caption; figure
+        elements on consecutive lines (no blank line between) are one figure."""
+        last: FigureGroup | None = None
+        touching = False
+        for item in items:
+            kind, text, extra = item
+            if kind == "group":
+                group = self.groups[extra]
+                if last is not None and touching and not last.caption:
+                    last.rows += group.rows
+                    last.caption = group.caption
+                    item[1] = "\n" * text.count("\n")
+                else:
+                    last = group
+                touching = True
+            elif kind == "caption" and last is not None:
+                last.caption = f"{last.caption} {extra}".strip() if last.caption else extra
+                item[1] = "\n" * text.count("\n")
+                last = None
+            elif kind == "blank":
+                touching = False
+            else:
+                last = None
+        return items
+
+    def _region_end(self, lines: list[str], start: int, tag: str) -> int:
+        """The line holding the end tag that matches the element opened on ``lines[start]``."""
+        text = "\n".join(lines[start:])
+        first = _ANY_TAG.match(text, len(lines[start]) - len(lines[start].lstrip(" ")))
+        if first is None or tag in VOID or first.group(3).rstrip().endswith("/"):
+            return start
+        depth = 0
+        for m in _ANY_TAG.finditer(text):
+            if m.group(2).lower() != tag:
+                continue
+            if m.group(1):
+                depth -= 1
+                if depth == 0:
+                    return start + text.count("\n", 0, m.end())
+            elif not m.group(3).rstrip().endswith("/"):
+                depth += 1
+        # never closed: CommonMark's rule, the element ends at a blank line
+        for j in range(start, len(lines)):
+            if not lines[j].strip():
+                return max(j - 1, start)
+        return len(lines) - 1
+
+    # -- one element -------------------------------------------------------------
+    def region(self, region: str, line: int) -> str:
+        indent = region[: len(region) - len(region.lstrip(" "))]
+        body = region.lstrip(" ")
+        open_tag = _ANY_TAG.match(body)
+        tag = open_tag.group(2).lower()
+        attrs = attributes(open_tag.group(0))
+        newlines = "\n" * region.count("\n")
+        if tag in DROPPED_ELEMENTS:
+            return ["blank", newlines, None]
+        if re.search(r"display\s*:\s*none", attrs.get("style", ""), re.I):
+            return ["other", indent + HIDDEN + self.raw_text(body) + END, None]
+        group = self.figure_group(body, line)
+        if group is not None:
+            return ["group", indent + GROUP + str(group) + END + newlines, group]
+        caption = _caption_only(body)
+        if caption is not None:
+            return ["caption", indent + RAW + self.raw_text(body) + END, caption]
+        if tag == "table":
+            return ["other", indent + TABLE + body + END, None]
+        if attrs.get("markdown") in ("1", "block") and tag not in VOID:
+            return ["other", indent + self.markdown_element(body, tag, open_tag, line), None]
+        return ["other", indent + RAW + self.raw_text(body) + END, None]
+
+    def markdown_element(self, body: str, tag: str, open_tag: re.Match, line: int) -> str:
+        """``markdown="1"``: the tags stand alone, the content between is Markdown again."""
+        close = None
+        for m in _ANY_TAG.finditer(body):
+            if m.group(1) and m.group(2).lower() == tag:
+                close = m
+        if close is None or close.start() < open_tag.end():
+            return RAW + self.raw_text(body) + END
+        inner = body[open_tag.end():close.start()]
+        after = body[close.end():]
+        opening = TAG + open_tag.group(0) + END
+        closing = TAG + close.group(0) + END
+        # the content keeps its lines; a tag sharing a line with content gets a line of its own
+        if inner.startswith("\n"):
+            inner = inner[1:]
+        else:
+            inner = inner.lstrip(" ")
+        content = _dedent(inner).rstrip(" \t")
+        if content.strip() and not content.endswith("\n"):
+            content += "\n"
+        extra = 0
+        if content.strip() and not content.endswith("\n\n"):
+            content += "\n"  # a blank line: the end tag must not join a list or quote above it
+            extra = 1
+        text = opening + "\n" + self.scan(content, line + 1) + closing
+        self.extra_lines = extra
+        if after.strip():
+            text += after
+        return text
+
+    def raw_text(self, body: str) -> str:
+        """Raw HTML as MathJax sees it: ``$$..$$`` and bare environments are display math."""
+        body = _DOLLARS.sub(lambda m: DISPLAY_OPEN + m.group(1) + DISPLAY_CLOSE, body)
+        body = _BARE_ENV.sub(lambda m: DISPLAY_OPEN + m.group(0) + DISPLAY_CLOSE
+                             if not _inside_display(body, m.start()) else m.group(0), body)
+        return self.inline_figures(body, 0)
+
+    # -- figures -------------------------------------------------------------------
+    def figure_group(self, body: str, line: int) -> int | None:
+        """An element holding only images (and captions) is one figure of rows of images."""
+        captions = [m.group(2) if m.group(1) else m.group(4) for m in _CAPTION_ELEMENT.finditer(body)]
+        rest = _CAPTION_ELEMENT.sub(" ", body)
+        images = [(m.start(), "marker", m) for m in _MARKER.finditer(rest)]
+        images += [(m.start(), "img", m) for m in _IMG.finditer(rest)]
+        if not images:
+            return None
+        leftover = _IMG.sub(" ", _MARKER.sub(" ", rest))
+        leftover = re.sub(r"</?[A-Za-z][\w-]*\b(?:\"[^\"]*\"|'[^']*'|[^'\">])*>", " ", leftover)
+        if html.unescape(leftover).strip():
+            return None
+        images.sort(key=lambda item: item[0])
+        rows = self._rows(rest, images)
+        own = [self.figures[int(m.group(1))].caption for _, kind, m in images if kind == "marker"]
+        alts = [self.figures[int(m.group(1))].alt if kind == "marker" else attributes(m.group(0)).get("alt", "")
+                for _, kind, m in images]
+        caption = " ".join(c.strip() for c in [*own, *captions] if c and c.strip())
+        self.groups.append(FigureGroup(rows, caption, next((a for a in alts if a), ""), line))
+        return len(self.groups) - 1
+
+    def _src(self, kind: str, m: re.Match) -> str:
+        return self.figures[int(m.group(1))].src if kind == "marker" else attributes(m.group(0)).get("src", "")
+
+    def _rows(self, body: str, images) -> list[list[str]]:
+        """Rows as the page lays them out: Bootstrap ``row`` divs or a flex box side by side,
+        every other figure on a line of its own."""
+        row_starts = [m.start() for m in re.finditer(r"<div\b[^>]*\bclass\s*=\s*[\"'][^\"']*\brow\b", body)]
+        if row_starts:
+            rows: list[list[str]] = []
+            bounds = [0, *row_starts, len(body) + 1]
+            for lo, hi in zip(bounds, bounds[1:]):
+                row = [self._src(kind, m) for pos, kind, m in images if lo <= pos < hi]
+                if row:
+                    rows.append(row)
+            return rows
+        if re.search(r"display\s*:\s*flex|\bcol(?:-[\w-]+)?\b", body):
+            return [[self._src(kind, m) for _, kind, m in images]]
+        return [[self._src(kind, m)] for _, kind, m in images]
+
+    def inline_figures(self, text: str, line: int) -> str:
+        """A figure include alone on its line is a figure; inside text, an inline one."""
+        def one(m: re.Match) -> str:
+            figure = self.figures[int(m.group(1))]
+            self.groups.append(FigureGroup([[figure.src]], figure.caption, figure.alt, figure.line))
+            return f"{GROUP}{len(self.groups) - 1}{END}"
+        return _MARKER.sub(one, text)
+
+
+
+def _caption_only(body: str) -> str | None:
+    """The caption text of an element holding nothing but caption elements, else None."""
+    captions = [m.group(2) if m.group(1) else m.group(4) for m in _CAPTION_ELEMENT.finditer(body)]
+    if not captions:
+        return None
+    rest = re.sub(r"</?[A-Za-z][\w-]*\b(?:\"[^\"]*\"|'[^']*'|[^'\">])*>", " ", _CAPTION_ELEMENT.sub(" ", body))
+    if html.unescape(rest).strip():
+        return None
+    return " ".join(c.strip() for c in captions if c.strip())
+
+
+def _inside_display(text: str, pos: int) -> bool:
+    return text.count(DISPLAY_OPEN, 0, pos) > text.count(DISPLAY_CLOSE, 0, pos)
+
+
+def _dedent(text: str) -> str:
+    lines = text.split("\n")
+    widths = [len(line) - len(line.lstrip(" ")) for line in lines if line.strip()]
+    cut = min(widths) if widths else 0
+    return "\n".join(line[cut:] if line.strip() else line.strip() for line in lines)
+
+
+def process(text: str, figures: list[Figure], exists: Exists, warn: Warn) -> KramdownResult:
+    """kramdown's view of a Liquid-processed post body (see the module docstring)."""
+    text = outside_code(text, lambda chunk: simplify_images(clean(chunk), exists))
+    blocks = _Blocks(figures, exists, warn)
+    return KramdownResult(blocks.scan(text), blocks.groups)
