@@ -19,13 +19,13 @@ import time
 import traceback
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
 from . import __version__
 from . import incremental
-from .config import SiteConfig, post_url
+from .config import SiteConfig, find_config, merge_options, post_url
 from .discover import PostEntry, detect_layout, discover, read_front_matter
 from .errors import DistillError, UsageError
 
@@ -181,16 +181,22 @@ def default_jobs() -> int:
 
 def run(content_dir: str | Path, options: BatchOptions, *, config: SiteConfig | None = None,
         progress: Progress | None = None) -> BatchResult:
-    """Export every selected post of CONTENT_DIR to OUT_DIR/<name>.pdf; see the module doc."""
+    """Export every selected post of CONTENT_DIR to OUT_DIR/<name>.pdf; see the module doc.
+
+    ``config`` is the site config the caller read (the CLI does, to merge its flags); without
+    it the config above CONTENT_DIR is read here, ``options.render`` overriding it.
+    """
     started = time.monotonic()
     content_dir = Path(content_dir)
     if not content_dir.is_dir():
         raise UsageError("not a folder", content_dir)
     layout = detect_layout(content_dir)
     out_dir = Path(options.out_dir).resolve()
-    if out_dir == layout.content_root or layout.content_root.is_relative_to(out_dir):
-        raise UsageError("the output folder would hold the posts themselves; choose another", out_dir)
-    config = config or SiteConfig()
+    if out_dir == layout.content_root or (layout.kind != "folder" and out_dir.is_relative_to(layout.content_root)):
+        raise UsageError("the output folder is inside the content folder; choose another", out_dir)
+    if config is None:
+        config = find_config(content_dir)
+        options = replace(options, render=merge_options(config, options.render, set(options.render)))
     entries = select(discover(content_dir), options, layout.content_root)
 
     statuses: dict[str, PostStatus] = {}

@@ -12,11 +12,14 @@ Tectonic runs fully offline against a local bundle (see :mod:`distill_pdf.bundle
 """
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import os
 import re
 import shutil
 import signal
 import subprocess
+import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -133,14 +136,20 @@ def _find_xelatex() -> tuple[str | None, str | None]:
         return None, f"{exe} does not run"
     kpse = shutil.which("kpsewhich")
     if kpse:
-        try:
-            fmt = subprocess.run([kpse, "-engine=xetex", "xelatex.fmt"], capture_output=True,
-                                 text=True, timeout=30).stdout.strip()
-        except (OSError, subprocess.SubprocessError):
-            fmt = "?"
+        fmt = _XELATEX_FMT.get(exe)
+        if fmt is None:
+            try:
+                fmt = subprocess.run([kpse, "-engine=xetex", "xelatex.fmt"], capture_output=True,
+                                     text=True, timeout=30).stdout.strip()
+            except (OSError, subprocess.SubprocessError):
+                fmt = "?"
+            _XELATEX_FMT[exe] = fmt
         if not fmt:
             return None, "xelatex.fmt is missing (run `fmtutil-sys --byfmt xelatex`)"
     return exe, None
+
+
+_XELATEX_FMT: dict[str, str] = {}  # xelatex executable -> its xelatex.fmt (kpsewhich, once)
 
 
 def _resolve_bundle(bundle: Path | None) -> Path | None:
@@ -511,13 +520,17 @@ def _tail(text: str, n: int = 6) -> str:
 
 
 def compile_tex(tex_path: Path, engine: Engine, *, timeout: float = 300,
-                bibliography: bool = False) -> CompileResult:
+                bibliography: bool = False, format_cache: Path | None = None) -> CompileResult:
     """Typeset ``tex_path`` in its own directory into ``<stem>.pdf``.
 
     Returns a CompileResult also when LaTeX reports errors (then ``errors`` is non-empty
     and the PDF may be missing); raises CompileTimeout when the engine runs past
     ``timeout`` seconds (all passes together), EngineMissing when it cannot be started,
-    DistillError when it fails without writing a log."""
+    DistillError when it fails without writing a log.
+
+    ``format_cache``: a folder for precompiled preambles (xelatex only, see
+    :class:`_Preamble`): the part of the .tex before a ``\\csname endofdump\\endcsname``
+    line is loaded from a format made once, instead of being read on every run."""
     tex_path = Path(tex_path).absolute()
     if not tex_path.is_file():
         raise UsageError("no such file", tex_path)
@@ -533,7 +546,8 @@ def compile_tex(tex_path: Path, engine: Engine, *, timeout: float = 300,
         if engine.name == "tectonic":
             result = _compile_tectonic(tex_path, engine, runner, pdf, log_path, bibliography)
         else:
-            result = _compile_xelatex(tex_path, engine, runner, pdf, log_path, bibliography)
+            result = _compile_xelatex(tex_path, engine, runner, pdf, log_path, bibliography,
+                                      format_cache)
         # a run killed mid-way can leave a truncated .aux/.toc that breaks every later
         # run; when an error shows up where those are read, retry once from a clean slate
         if attempt == 1 and leftovers and result.errors and _maybe_stale_aux(result.errors[0]):
@@ -660,14 +674,35 @@ def _compile_tectonic(tex: Path, engine: Engine, runner: _Runner, pdf: Path,
 
 
 def _compile_xelatex(tex: Path, engine: Engine, runner: _Runner, pdf: Path, log_path: Path,
-                     bibliography: bool) -> CompileResult:
-    cmd = [engine.executable, "-no-shell-escape", "-interaction=nonstopmode", "-halt-on-error",
-           "-file-line-error", tex.name]
+                     bibliography: bool, format_cache: Path | None = None) -> CompileResult:
+    preamble = _Preamble.find(tex, engine, format_cache) if format_cache else None
+    fmt = preamble.start(runner, engine.executable) if preamble else None
+    try:
+        result = _xelatex_passes(tex, engine, runner, pdf, log_path, bibliography, fmt, preamble)
+    except BaseException:
+        if preamble:
+            preamble.abort()
+        raise
+    if preamble:
+        preamble.finish(runner)
+    return result
+
+
+def _xelatex_passes(tex: Path, engine: Engine, runner: _Runner, pdf: Path, log_path: Path,
+                    bibliography: bool, fmt: Path | None, preamble) -> CompileResult:
+    base = [engine.executable, "-no-shell-escape", "-interaction=nonstopmode", "-halt-on-error",
+            "-file-line-error"]
+    formats = [fmt] if fmt else []
 
     def one_pass():
         log_path.unlink(missing_ok=True)
-        rc, out, err = runner.run(cmd)
+        with_fmt = bool(formats)
+        rc, out, err = runner.run(base + ([f"-fmt={formats[0]}"] if with_fmt else []) + [tex.name])
         log = _read_log(log_path)
+        if with_fmt and (rc != 0 or log is None) and preamble.suspect(log, out + err):
+            preamble.discard()   # a format that does not work here: never again
+            formats.clear()
+            return one_pass()
         if log is None:
             text = out + err
             if "format file" in text and "xelatex.fmt" in text:
@@ -682,6 +717,168 @@ def _compile_xelatex(tex: Path, engine: Engine, runner: _Runner, pdf: Path, log_
             parsed.errors.append(LatexIssue(None, f"xelatex failed (exit {rc}): {_tail(out)}", ""))
         return 1, log, lines, parsed
     return _pass_loop(tex, runner, pdf, one_pass, bibliography)
+
+
+# ---------------------------------------------------------------- precompiled preambles
+
+FORMAT_MARK = "\\csname endofdump\\endcsname"  # a line of its own; \relax in any other run
+FORMAT_KEEP = 8      # formats kept per cache folder (about 10 MB each), least recently used go
+_FORMAT_VERSION = "distill-pdf-format/1"
+# mylatexformat dumps the state at the mark and, in the runs that load the format, skips the
+# .tex up to it. XeTeX cannot dump an OpenType font, and the class selects its default font
+# (Latin Modern, TU encoding) while it loads: while the format is made, TU fonts are loaded
+# from their metric twin cmr10 (a TFM, so dumpable; the same metrics for anything a package
+# measures while it loads), and every job that loads the format forgets them again first, so
+# Latin Modern itself is loaded if anything ever uses it. mylatexformat's font preloading
+# (useless for XeTeX) is replaced by putting NFSS back as it was.
+_FORMAT_HEAD = r"""\makeatletter
+\let\dp@extract@font\extract@font \def\dp@fakefonts{}
+\def\extract@font{\ifnum\strcmp{\f@encoding}{TU}=0
+  \global\expandafter\font\font@name=cmr10 at \f@size pt\relax
+  \xdef\dp@fakefonts{\dp@fakefonts\global\let\expandafter\noexpand\font@name\relax}%
+  \font@name\relax\csname\f@encoding+\f@family\endcsname\csname\curr@fontshape\endcsname\relax
+  \else\expandafter\dp@extract@font\fi}
+\def\MYLATEX@fontpreloading{\let\extract@font\dp@extract@font
+  \everyjob\expandafter{\the\expandafter\everyjob\dp@fakefonts}}
+\makeatother
+"""
+
+
+class _Preamble:
+    """The preamble of a .tex up to its FORMAT_MARK line, precompiled into a XeTeX format
+    (packages, class, macros; no fonts) that loads in a fraction of the time the packages
+    take. Made once per distinct preamble text and TeX installation, the first time in the
+    background while that run's own first pass goes on; cached in ``folder``."""
+
+    def __init__(self, folder: Path, key: str, mark_line: int, prefix: str):
+        self.folder, self.key, self.mark_line, self.prefix = folder, key, mark_line, prefix
+        self.fmt = folder / f"{key}.fmt"
+        self.failed = folder / f"{key}.failed"
+        self._build: subprocess.Popen | None = None
+        self._build_dir: Path | None = None
+        self._lock = None
+
+    @classmethod
+    def find(cls, tex: Path, engine: Engine, folder: Path) -> _Preamble | None:
+        try:
+            text = tex.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
+        lines = text.split("\n")
+        try:
+            mark = lines.index(FORMAT_MARK)
+        except ValueError:
+            return None
+        prefix = "\n".join(lines[:mark + 1]) + "\n"
+        digest = hashlib.sha256()
+        if engine.executable not in _XELATEX_FMT:
+            _find_xelatex()
+        for part in (_FORMAT_VERSION, _FORMAT_HEAD, _identity(engine.executable),
+                     _identity(_XELATEX_FMT.get(engine.executable) or ""), prefix):
+            digest.update(part.encode("utf-8") + b"\0")
+        return cls(Path(folder), digest.hexdigest()[:32], mark + 1, prefix)
+
+    def start(self, runner: _Runner, executable: str) -> Path | None:
+        """The format to run with (a path without .fmt, for -fmt=), or None: then, unless
+        it failed before or another process is making it, start making it."""
+        if self.fmt.is_file():
+            try:
+                os.utime(self.fmt)  # recently used
+            except OSError:
+                pass
+            return self.fmt.with_suffix("")
+        if self.failed.exists():
+            return None
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            self._lock = open(self.folder / f"{self.key}.lock", "w")
+            fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:  # another build holds it, or the folder is not writable
+            self._release()
+            return None
+        if self.fmt.is_file():  # made while we waited for the lock
+            self._release()
+            return self.fmt.with_suffix("")
+        try:
+            self._build_dir = Path(tempfile.mkdtemp(prefix=".build-", dir=self.folder))
+            (self._build_dir / "dp-format.tex").write_text(_FORMAT_HEAD + self.prefix,
+                                                         encoding="utf-8")
+            self._build = subprocess.Popen(
+                [executable, "-ini", "-no-shell-escape", "-interaction=batchmode",
+                 "-halt-on-error", "-jobname=dp", "&xelatex", "mylatexformat.ltx", "dp-format.tex"],
+                cwd=self._build_dir, env=runner.env, stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        except OSError:
+            self._cleanup()
+        return None
+
+    def finish(self, runner: _Runner) -> None:
+        """Wait for a format being made (within the run's time limit) and keep it if good."""
+        if self._build is None:
+            return
+        try:
+            rc = self._build.wait(timeout=max(runner.deadline - time.monotonic(), 0.1))
+        except subprocess.TimeoutExpired:
+            self.abort()
+            return
+        log = _read_log(self._build_dir / "dp.log") or ""
+        made = self._build_dir / "dp.fmt"
+        if rc == 0 and made.is_file() and not re.search(r"^! ", log, re.M):
+            os.replace(made, self.fmt)
+            self._prune()
+        else:
+            self.failed.touch()
+        self._cleanup()
+
+    def abort(self) -> None:
+        if self._build is not None and self._build.poll() is None:
+            _kill_group(self._build)
+        self._cleanup()
+
+    def suspect(self, log: str | None, output: str) -> bool:
+        """Whether a failed run may be the format's fault, rather than the document's."""
+        if log is None or "undump" in output or "format file" in output:
+            return True
+        errors = parse_errors(_log_lines(log, 0))
+        return not errors or errors[0].tex_line is None or errors[0].tex_line <= self.mark_line
+
+    def discard(self) -> None:
+        self.fmt.unlink(missing_ok=True)
+        try:
+            self.failed.touch()
+        except OSError:
+            pass
+
+    def _prune(self) -> None:
+        try:
+            made = sorted(self.folder.glob("*.fmt"), key=lambda p: p.stat().st_mtime, reverse=True)
+            for old in made[FORMAT_KEEP:]:
+                old.unlink(missing_ok=True)
+        except OSError:
+            pass
+
+    def _cleanup(self) -> None:
+        self._build = None
+        if self._build_dir is not None:
+            shutil.rmtree(self._build_dir, ignore_errors=True)
+            self._build_dir = None
+        self._release()
+
+    def _release(self) -> None:
+        if self._lock is not None:
+            self._lock.close()  # closing releases the flock
+            self._lock = None
+
+
+def _identity(path: str) -> str:
+    """A file by its real path, size and modification time (the TeX installation: xelatex and
+    xelatex.fmt change whenever TeX Live or one of its packages is updated)."""
+    try:
+        real = os.path.realpath(path)
+        st = os.stat(real)
+        return f"{real}:{st.st_size}:{st.st_mtime_ns}"
+    except OSError:
+        return path
 
 
 def _pass_loop(tex: Path, runner: _Runner, pdf: Path, one_pass, bibliography: bool) -> CompileResult:

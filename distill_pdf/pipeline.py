@@ -186,7 +186,8 @@ def _render_to(post_path: Path, output: Path, engine, options: Options, diagnost
     with tempfile.TemporaryDirectory(prefix="distill-pdf-") as tmp:
         tex_path = project.write(Path(tmp))
         result = engines.compile_tex(tex_path, engine, timeout=options.timeout,
-                                     bibliography=project.needs_biber)
+                                     bibliography=project.needs_biber,
+                                     format_cache=cache_dir(options) / "formats")
         if options.keep_build:
             _keep(Path(tmp), Path(options.keep_build))
         _raise_for_errors(project, result)

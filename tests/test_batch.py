@@ -61,6 +61,7 @@ def make_site(root: Path) -> Path:
 
 
 def export(site: Path, out: Path, **kw):
+    """As the CLI does it: the site config read first, then passed along."""
     render, config = options_for(site, {}, set())
     return run(site, BatchOptions(out_dir=out, jobs=kw.pop("jobs", 2), render=render, **kw), config=config)
 
@@ -177,6 +178,19 @@ def test_shards_partition_the_posts_stably():
             batch.parse_shard(bad)
 
 
+def test_run_reads_the_site_config_itself(tmp_path, monkeypatch):
+    site = make_site(tmp_path / "site")
+    write(site / "distill-pdf.toml", 'paper = "letter"\n')
+    jobs, original = [], batch._fresh
+    monkeypatch.setattr(batch, "_fresh", lambda job, cache, memo=None: jobs.append(job) or original(job, cache, memo))
+    run(site, BatchOptions(out_dir=tmp_path / "out", dry_run=True, render={"template": "article"}))
+    assert {job.options["paper"] for job in jobs} == {"letter"}  # from the config
+    assert {job.options["template"] for job in jobs} == {"article"}  # given: beats the config
+    assert {job.options["post_url"] for job in jobs} == {"https://blog.example/blog/first",
+                                                          "https://blog.example/blog/second",
+                                                          "https://blog.example/notes/chart"}
+
+
 def test_shard_runs_only_its_posts(tmp_path):
     site = make_site(tmp_path / "site")
     picked = []
@@ -244,8 +258,9 @@ def test_same_output_name_is_a_failure_of_the_second(tmp_path, fake_engine):
 
 def test_output_inside_the_content_is_refused(tmp_path):
     site = make_site(tmp_path / "site")
-    with pytest.raises(Exception, match="output folder"):
-        export(site, site / "src" / "content")
+    for inside in (site / "src" / "content", site / "src" / "content" / "pdf"):
+        with pytest.raises(Exception, match="output folder is inside the content folder"):
+            export(site, inside)
 
 
 @needs_engine

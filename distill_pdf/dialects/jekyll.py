@@ -28,17 +28,17 @@ from ..errors import DistillError, Diagnostics
 from ..load import Post
 from ..syntax.math import INLINE_MATH, parse_inline_math
 from . import kramdown, liquid, texmacros
-from .kramdown import DISPLAY_CLOSE, DISPLAY_OPEN, END, GROUP, HIDDEN, RAW, TABLE, TAG
+from .kramdown import DISPLAY_CLOSE, DISPLAY_OPEN, END, GROUP, GROUP_END, HIDDEN, RAW, TABLE, TAG
 
 NAME = "jekyll"
 SITE_FOLDERS = ("_posts", "_drafts")
 
 _REGION = (r"^[ \t]*(?P<jkx_kind>[" + RAW + HIDDEN + TABLE + TAG + r"])(?P<jkx_body>[\s\S]*?)" + END
            + r"[^\n]*(?:\n|$)")
-_GROUP_BLOCK = r"^[ \t]*" + GROUP + r"(?P<jkx_gidx>\d+)" + END + r"[ \t]*(?:\n|$)"
+_GROUP_BLOCK = r"^[ \t]*" + GROUP + r"(?P<jkx_gidx>\d+)" + GROUP_END + r"[ \t]*(?:\n|$)"
 _ENVS = "|".join(kramdown.MATH_ENVS)
 _ENV_BLOCK = r"^ {0,3}\\begin\{(?P<jkx_env>" + _ENVS + r")(?P<jkx_star>\*?)\}"
-_GROUP_INLINE = GROUP + r"(?P<jkx_group_i>\d+)" + END
+_GROUP_INLINE = GROUP + r"(?P<jkx_group_i>\d+)" + GROUP_END
 _DISPLAY_INLINE = DISPLAY_OPEN + r"(?P<jkx_display>[\s\S]*?)" + DISPLAY_CLOSE
 _ENV_INLINE = (r"\\begin\{(?P<jkx_ienv>" + _ENVS + r")(?P<jkx_istar>\*?)\}[\s\S]*?\\end\{(?P=jkx_ienv)(?P=jkx_istar)\}")
 _PAREN_MATH = r"\\?\\\((?P<jkx_paren>(?:[^\n\\]|\\(?!\\?\))|\n(?![ \t]*\n))+?)\\?\\\)"
@@ -264,10 +264,13 @@ class JekyllDialect:
                 text = re.sub(r"\s*\n\s*", " ", cell.group(3)).strip()
                 text = _DOLLAR_PAIRS.sub(lambda d: "$" + d.group(1) + "$", text)
                 align = _align(attrs)
-                cells.append({"type": "table_cell", "text": text, "attrs": {"align": align, "head": False}})
+                # "raw" is what the table layout measures (tables.collect_rows): the visible text
+                cells.append({"type": "table_cell", "text": text, "raw": _visible(text),
+                              "attrs": {"align": align, "head": False}})
                 span = attrs.get("colspan", "1")
                 for _ in range(min(int(span) if span.isdigit() else 1, 20) - 1):
-                    cells.append({"type": "table_cell", "text": "", "attrs": {"align": align, "head": False}})
+                    cells.append({"type": "table_cell", "text": "", "raw": "",
+                                  "attrs": {"align": align, "head": False}})
             if cells:
                 rows.append((in_head or all_th, cells))
         head = [cells for is_head, cells in rows if is_head][:1]
@@ -325,6 +328,18 @@ class JekyllDialect:
 
 
 _DOLLAR_PAIRS = re.compile(r"(?<!\\)\$\$(.+?)(?<!\\)\$\$", re.S)
+
+
+_MATH_SPAN = re.compile(r"\$\$?(.+?)\$\$?|\\?\\\((.+?)\\?\\\)", re.S)
+
+
+def _visible(text: str) -> str:
+    """Roughly what a cell shows, for column widths: a citation is a name and a year,
+    math is its symbols without the commands that typeset them."""
+    text = re.sub(r"<d-cite\b[^>]*>\s*</d-cite>", "(Author et al., 2020)", text)
+    text = _MATH_SPAN.sub(lambda m: re.sub(r"\\[A-Za-z]+|[{}^_\s]", "", m.group(1) or m.group(2) or "")
+                          or "x", text)
+    return " ".join(html.unescape(_STRIP_TAGS.sub(" ", text)).split())
 
 
 def _align(attrs: dict[str, str]) -> str | None:

@@ -19,7 +19,7 @@ line where it was, so that the plugin in :mod:`.jekyll` makes one token of it:
 ``\\ue002 .. \\ue001``      hidden (``display: none``): only its macros count
 ``\\ue003 .. \\ue001``      a ``<table>``
 ``\\ue005<tag>\\ue001``     the open or close tag of a ``markdown="1"`` element
-``\\ue006 N \\ue001``       figure group N (images in rows, one caption)
+``\\ue006 N \\ue007``       figure group N (images in rows, one caption)
 ``\\ue010 .. \\ue011``      display math inside raw HTML
 =========================  ==============================================
 """
@@ -33,6 +33,7 @@ from typing import Callable
 from .liquid import FIGURE_CLOSE, FIGURE_OPEN, Figure
 
 RAW, HIDDEN, TABLE, TAG, GROUP, END = "\ue000", "\ue002", "\ue003", "\ue005", "\ue006", "\ue001"
+GROUP_END = "\ue007"
 DISPLAY_OPEN, DISPLAY_CLOSE = "\ue010", "\ue011"
 PRIVATE = re.compile("[\ue000-\ue01f]")
 
@@ -63,7 +64,7 @@ _IAL = re.compile(r"(?<![\\$])\{:(?!:)[ \t]*(?:[.#][\w-]+|[\w-]+=(?:\"[^\"\n]*\"
 _HEADING_ID = re.compile(r"^(#{1,6}[^\n]*?)[ \t]*\{#[\w:.-]+\}[ \t]*$", re.M)
 _EXTENSION = re.compile(r"\{::(?:comment)\}.*?\{:/(?:comment)?\}|\{::[\w]+[^}]*?/?\}|\{:/[\w]*\}", re.S)
 _WRAPPER = re.compile(r"</?(?:" + "|".join(sorted(WRAPPER_TAGS)) + r")\b[^>]*>", re.I)
-_DCITE_BARE = re.compile(r"(<d-cite\s+key\s*=\s*)([^\s\"'>/]+)")
+_DCITE = re.compile(r"<d-cite\b((?:\"[^\"]*\"|'[^']*'|[^'\">])*?)/?>(?:\s*</d-cite\s*>)?", re.I)
 _PICTURE = re.compile(r"<picture\b[^>]*>(.*?)</picture\s*>", re.S | re.I)
 _OBJECT = re.compile(r"<object\b([^>]*)>(.*?)</object\s*>", re.S | re.I)
 _IMG = re.compile(r"<img\b((?:\"[^\"]*\"|'[^']*'|[^'\">])*)/?>", re.I)
@@ -74,7 +75,7 @@ _CAPTION_ELEMENT = re.compile(
     r"<(div|p|span)\b[^>]*\bclass\s*=\s*[\"'][^\"']*\bcaption\b[^\"']*[\"'][^>]*>(.*?)</\3\s*>", re.S | re.I)
 _DOLLARS = re.compile(r"(?<!\\)\$\$(.+?)(?<!\\)\$\$", re.S)
 _BARE_ENV = re.compile(r"\\begin\{(" + "|".join(MATH_ENVS) + r")(\*?)\}.*?\\end\{\1\2\}", re.S)
-_GROUP_LINE = re.compile(r"^[ \t]*" + GROUP + r"(\d+)" + END + r"[ \t]*$")
+_GROUP_LINE = re.compile(r"^[ \t]*" + GROUP + r"(\d+)" + GROUP_END + r"[ \t]*$")
 _AUTHOR_NUMBERED = re.compile(r"^\s*(?:<[^>]+>|\*\*?|__?)*\s*(?:Figure|Fig\.?)\s*\d+", re.I)
 _IMAGE_PREFERENCE = (".svg", ".pdf", ".png", ".jpg", ".jpeg", ".gif", ".webp")
 
@@ -148,7 +149,13 @@ def clean(text: str) -> str:
     text = _HEADING_ID.sub(r"\1", text)
     text = _IAL.sub("", text)
     text = _WRAPPER.sub("", text)
-    return _DCITE_BARE.sub(lambda m: f'{m.group(1)}"{m.group(2)}"', text)
+    return _DCITE.sub(_dcite, text)
+
+
+def _dcite(m: re.Match) -> str:
+    """Every ``<d-cite>`` as the citations plugin reads it: ``key="..."`` quoted, closed."""
+    key = attributes("<d-cite " + m.group(1) + ">").get("key", "")
+    return f'<d-cite key="{_attr(key)}"></d-cite>' + "\n" * m.group(0).count("\n")
 
 
 def best_source(candidates: list[str], exists: Exists) -> str | None:
@@ -303,7 +310,7 @@ class _Blocks:
             return ["other", indent + HIDDEN + self.raw_text(body) + END, None]
         group = self.figure_group(body, line)
         if group is not None:
-            return ["group", indent + GROUP + str(group) + END + newlines, group]
+            return ["group", indent + GROUP + str(group) + GROUP_END + newlines, group]
         caption = _caption_only(body)
         if caption is not None:
             return ["caption", indent + RAW + self.raw_text(body) + END, caption]
@@ -396,7 +403,7 @@ class _Blocks:
         def one(m: re.Match) -> str:
             figure = self.figures[int(m.group(1))]
             self.groups.append(FigureGroup([[figure.src]], figure.caption, figure.alt, figure.line))
-            return f"{GROUP}{len(self.groups) - 1}{END}"
+            return f"{GROUP}{len(self.groups) - 1}{GROUP_END}"
         return _MARKER.sub(one, text)
 
 

@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable
 
-FIGURE_OPEN, FIGURE_CLOSE = "\ue004", "\ue001"  # a figure marker: \ue004<index>\ue001
+FIGURE_OPEN, FIGURE_CLOSE = "\ue004", "\ue008"  # a figure marker: \ue004<index>\ue008
 
 _TAG = re.compile(r"\{%-?\s*(?P<name>\w+)(?P<args>(?:[^%]|%(?!\}))*?)\s*-?%\}|\{\{-?(?P<expr>(?:[^}]|\}(?!\}))*?)-?\}\}",
                   re.S)

@@ -256,6 +256,9 @@ class MacroSet:
             if value is None and warn is not None:
                 warn(f"color `{name}` is used in math but defined nowhere; printed black")
             lines.append(f"\\providecolor{{{name}}}{{HTML}}{{{value or '000000'}}}")
+        if "mathbf" in self.used_words:
+            # MathJax bolds Greek in \mathbf too; unicode-math's text-font \mathbf has no Greek
+            lines.insert(0, r"\unimathsetup{mathbf=sym}")
         if not lines:
             return ""
         return "\n% math macros and colors defined in the post\n" + "\n".join(lines) + "\n"
