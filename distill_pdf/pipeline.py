@@ -16,7 +16,7 @@ from pathlib import Path
 
 from . import compile as engines
 from . import bibliography, dialects, images, mdx, pngpdf, template
-from .errors import DistillError, Diagnostic, Diagnostics, UsageError
+from .errors import CompileTimeout, DistillError, Diagnostic, Diagnostics, UsageError
 from .load import Author, Post, load_post
 from .parse import parse_post
 from .writer.latex import RenderedBody, render_body
@@ -185,9 +185,13 @@ def _render_to(post_path: Path, output: Path, engine, options: Options, diagnost
     project = build_project(post_path, options, diagnostics)
     with tempfile.TemporaryDirectory(prefix="distill-pdf-") as tmp:
         tex_path = project.write(Path(tmp))
-        result = engines.compile_tex(tex_path, engine, timeout=options.timeout,
-                                     bibliography=project.needs_biber,
-                                     format_cache=cache_dir(options) / "formats")
+        try:
+            result = engines.compile_tex(tex_path, engine, timeout=options.timeout,
+                                         bibliography=project.needs_biber,
+                                         format_cache=cache_dir(options) / "formats")
+        except CompileTimeout as exc:  # name the post, not the temp main.tex
+            raise CompileTimeout(f"{exc.message} and was stopped (a long post needs a larger --timeout)",
+                                 post_path) from None
         if options.keep_build:
             _keep(Path(tmp), Path(options.keep_build))
         _raise_for_errors(project, result)
@@ -216,6 +220,11 @@ def _check_output(post: Path, output: Path) -> None:
         raise UsageError("output would overwrite the input post", output)
     if output.exists() and output.is_dir():
         raise UsageError("output is a directory", output)
+    folder = output.absolute().parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir():  # `-o /etc/passwd/x.pdf`: fail now, not after the engine ran
+        raise UsageError(f"cannot write output: {folder} is not a folder", output)
 
 
 def _raise_for_errors(project: Project, result) -> None:

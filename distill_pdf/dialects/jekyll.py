@@ -307,7 +307,7 @@ class JekyllDialect:
                 if token.pop("kramdown", False) and not in_html:
                     raw = _KRAMDOWN_ESCAPE.sub(r"\1", raw)
                 raw = _ENTITY.sub(lambda e: html.unescape(e.group(0)), raw)
-                raw = self.macros.extract(raw, lambda message: self._warn(message, line))
+                raw = texmacros.brace_scripts(self.macros.extract(raw, lambda message: self._warn(message, line)))
                 if not raw.strip():
                     continue
                 token["raw"] = raw

@@ -243,7 +243,7 @@ class MacroSet:
             warn(f"math macro \\{name} dropped: {exc}")
             return
         self.names.add(name)
-        self.definitions.append(definition)
+        self.definitions.append(brace_scripts(definition))
 
     def missing_colors(self) -> list[str]:
         return sorted(self.used_colors - self.colors - XCOLOR_BASE)
@@ -262,6 +262,39 @@ class MacroSet:
         if not lines:
             return ""
         return "\n% math macros and colors defined in the post\n" + "\n".join(lines) + "\n"
+
+
+_SCRIPT_COMMAND = re.compile(r"(?<!\\)([_^])\s*\\([A-Za-z]+)(?=\s*\{)")
+
+
+def brace_scripts(tex: str) -> str:
+    """``x_\\mathbf{w}`` -> ``x_{\\mathbf{w}}``: MathJax reads a command and its arguments as
+    the script; LaTeX takes one token, which breaks for protected commands."""
+    if "_" not in tex and "^" not in tex:
+        return tex
+    out, pos = [], 0
+    for m in _SCRIPT_COMMAND.finditer(tex):
+        if m.start() < pos:
+            continue
+        end = m.end()
+        groups = 0
+        while True:
+            group = _group(tex, end)
+            if group is None:
+                break
+            end, groups = group[1], groups + 1
+            if m.group(2) not in _TWO_ARGUMENTS or groups == 2:
+                break
+        if not groups:
+            continue
+        out.append(tex[pos:m.start()] + m.group(1) + "{" + tex[m.start() + 1:end].lstrip() + "}")
+        pos = end
+    out.append(tex[pos:])
+    return "".join(out)
+
+
+_TWO_ARGUMENTS = {"frac", "dfrac", "tfrac", "binom", "dbinom", "tbinom", "textcolor", "overset", "underset",
+                  "stackrel"}
 
 
 def _braced(body: str) -> str:
