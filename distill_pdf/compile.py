@@ -69,6 +69,7 @@ class CompileResult:
     overfull: list[tuple[int | None, float]] = field(default_factory=list)
     missing_chars: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    pages: int = 0            # as the log says ("Output written on main.pdf (3 pages)"); 0: unknown
 
     @property
     def ok(self) -> bool:
@@ -583,10 +584,14 @@ def _maybe_stale_aux(issue: LatexIssue) -> bool:
                                      "\\listoffigures", "\\listoftables"))
 
 
+_OUTPUT_PAGES = re.compile(r"^Output written on .*?\((\d+) pages?\b", re.M)
+
+
 def _result(pdf: Path, log: str, passes: int, parsed: ParsedLog) -> CompileResult:
     warnings = _drop_false_rerun_hints(parsed.warnings, pdf.parent, pdf.stem)
+    pages = _OUTPUT_PAGES.findall(log)
     return CompileResult(pdf, log, passes, parsed.errors, parsed.overfull,
-                         parsed.missing_chars, warnings)
+                         parsed.missing_chars, warnings, int(pages[-1]) if pages else 0)
 
 
 def _drop_false_rerun_hints(warnings: list[str], cwd: Path, stem: str) -> list[str]:

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import frontmatter
-import ftfy
 import yaml
 
 from .errors import DistillError, Diagnostics, UsageError
@@ -91,6 +90,7 @@ def _repair_mojibake(text: str, path: Path, diagnostics: Diagnostics) -> str:
     """UTF-8 once decoded as Windows-1252 ("â€”" for "—") is repaired, line by line, with a warning."""
     if not _MOJIBAKE_HINT.search(text):
         return text
+    import ftfy  # 40 ms to import: only for text that looks mis-encoded (performance)
     lines = text.split("\n")
     for number, line in enumerate(lines):
         if _MOJIBAKE_HINT.search(line):
@@ -135,7 +135,10 @@ def _split_front_matter(text: str, path: Path) -> tuple[dict[str, Any], str, int
         meta = yaml.safe_load(fm) if fm.strip() else {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 2 if mark is not None else 1
+        if mark is not None and mark.index >= len(fm.rstrip()) and getattr(exc, "context_mark", None):
+            mark = exc.context_mark  # "unexpected end of stream": where the unclosed thing began
+        first = text.count("\n", 0, text.index(fm)) + 1 if fm else 1  # the file line of fm's line 0
+        line = first + mark.line if mark is not None else 1
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise DistillError(f"invalid YAML front matter: {problem}", path, line) from None
     if meta is None:

@@ -50,6 +50,8 @@ _THEAD = re.compile(r"<thead\b[^>]*>(.*?)</thead\s*>", re.S | re.I)
 _STRIP_TAGS = re.compile(r"<[^>]+>")
 # kramdown's backslash escapes: applied to text it does not read as math (single `$`, bare environments)
 _KRAMDOWN_ESCAPE = re.compile(r"\\([\\.*_+`<>()\[\]{}#!:|\"'$=-])")
+_LAST_ROW_BREAK = re.compile(r"\\\\\s*(\\end\{(?:" + _ENVS + r"|aligned|gathered|split|alignedat|array|matrix|"
+                             r"[pbvBV]matrix|cases)\*?\})")
 _ENTITY = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 
 
@@ -142,6 +144,11 @@ class JekyllDialect:
                                    post.path, post.meta_line("bibliography"))
             # the citations module reads `bibliography:` relative to the post; absolute paths pass as they are
             post.meta["bibliography"] = [str(path) for path in found] if len(found) > 1 else str(found[0])
+        # al-folio prints title and description as HTML
+        if "<" in post.title or "&" in post.title:
+            post.title = _plain_html(post.title)
+        if post.description and ("<" in post.description or "&" in post.description):
+            post.description = _plain_html(post.description)
         for author in post.authors:
             author.name = _plain_html(author.name)
             if author.affiliation:
@@ -310,9 +317,10 @@ class JekyllDialect:
                 raw = texmacros.brace_scripts(self.macros.extract(raw, lambda message: self._warn(message, line)))
                 if not raw.strip():
                     continue
-                token["raw"] = raw
                 if kind == "block_math":
                     token["type"] = "math_environment"
+                    raw = _LAST_ROW_BREAK.sub(r"\1", raw)  # MathJax drops a trailing empty row
+                token["raw"] = raw
             if token.get("children"):
                 self._walk(token["children"], line, in_html or bool(token.get("jekyll")))
             keep.append(token)

@@ -318,7 +318,35 @@ class _Blocks:
             return ["other", indent + TABLE + body + END, None]
         if attrs.get("markdown") in ("1", "block") and tag not in VOID:
             return ["other", indent + self.markdown_element(body, tag, open_tag, line), None]
-        return ["other", indent + RAW + self.raw_text(body) + END, None]
+        return ["other", indent + self.raw_with_tables(body), None]
+
+    def raw_with_tables(self, body: str) -> str:
+        """A raw element, with each ``<table>`` in it that has lines of its own cut out as a
+        table (the translator, which streams, keeps the element open around it)."""
+        lines = body.split("\n")
+        parts: list[str] = []
+        chunk: list[str] = []
+
+        def flush() -> None:
+            if chunk and any(line.strip() for line in chunk):
+                parts.append(RAW + self.raw_text("\n".join(chunk)) + END)
+            else:
+                parts.extend(chunk)
+            chunk.clear()
+
+        i = 0
+        while i < len(lines):
+            if i and re.match(r"^\s*<table\b", lines[i], re.I):
+                end = self._region_end(lines, i, "table")
+                if re.search(r"</table\s*>\s*$", lines[end], re.I):
+                    flush()
+                    parts.append(TABLE + "\n".join(lines[i:end + 1]).strip() + END)
+                    i = end + 1
+                    continue
+            chunk.append(lines[i])
+            i += 1
+        flush()
+        return "\n".join(parts)
 
     def markdown_element(self, body: str, tag: str, open_tag: re.Match, line: int) -> str:
         """``markdown="1"``: the tags stand alone, the content between is Markdown again."""

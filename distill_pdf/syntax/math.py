@@ -20,7 +20,7 @@ _CLOSE = re.compile(r"^(?P<last>[^\n]*?)\$\$[ \t]*(?:\n|$)", re.M)
 # and no digit right after it, so "$5 and $10" stays prose.
 INLINE_MATH = (
     r"\$\$(?P<math_double>(?:[^$\\]|\\.)+?)\$\$|"
-    r"\$(?![$\s])(?P<math_text>(?:[^$\\\n]|\\.|\n(?!\n))*?[^\s\\])\$(?!\d)"
+    r"\$(?![$\s])(?P<math_text>(?:[^$\\\n]|\\.|\n(?!\n))*?(?:[^\s\\$]|\\[^\s]))\$(?!\d)"
 )
 
 

@@ -242,7 +242,12 @@ class DistillStyle(BaseStyle):
     default_sorting_style = "none"
 
     def __init__(self, labels: Labels, numeric: bool):
-        super().__init__()
+        # the classes themselves, not their names: finding a plugin by name scans every
+        # installed package's entry points (about 30 ms per run; performance)
+        from pybtex.style.labels.number import LabelStyle
+        from pybtex.style.names.plain import NameStyle
+        from pybtex.style.sorting.none import SortingStyle
+        super().__init__(label_style=LabelStyle, name_style=NameStyle, sorting_style=SortingStyle)
         self.labels = labels
         self.numeric = numeric
 
@@ -599,12 +604,23 @@ class BiblatexBackend(_Backend):
                 "\\protected\\def\\blx@textcoquote{\\textquotedblright}%\n"
                 "\\protected\\def\\blx@textoiquote{\\textquoteleft}"
                 "\\protected\\def\\blx@textciquote{\\textquoteright}}}\\makeatother\n"
-                f"\\addbibresource{{{BIB_FILE}}}")
+                f"\\addbibresource{{{BIB_FILE}}}" + self._fonts_note(keys))
+
+    def _bib_text(self, keys) -> str:
+        if getattr(self, "_bib_cache", None) is None or self._bib_cache[0] != keys:
+            self._bib_cache = (list(keys), bib_source(self.library.works[k] for k in keys))
+        return self._bib_cache[1]
+
+    def _fonts_note(self, keys) -> str:
+        """Name the fallback-font switches the .bib uses, so that main.tex, which is all the
+        pipeline looks at when it drops unused fallback fonts, keeps them declared."""
+        used = sorted(set(re.findall(r"\\dpfont[A-Za-z]+", self._bib_text(keys))))
+        return ("\n% fallback fonts the bibliography uses: " + " ".join(used)) if used else ""
 
     def files(self, keys):
         if not keys:
             return {}
-        return {BIB_FILE: bib_source(self.library.works[k] for k in keys)}
+        return {BIB_FILE: self._bib_text(keys)}
 
     def bibliography(self, keys):
         if not keys:

@@ -75,12 +75,18 @@ _LATEX2TEXT = LatexNodes2Text(math_mode="text", strict_latex_spaces=True)
 
 def plain_text(text: str) -> str:
     """Title-like strings that may hold $math$ or LaTeX -> plain Unicode for PDF metadata."""
-    if not any(ch in text for ch in "\\$"):
+    parts = text.split("$")
+    if len(parts) % 2 == 0:  # no math, or an odd `$`: the title shows it all as text (template.py)
         return " ".join(text.split())
-    try:
-        return " ".join(_LATEX2TEXT.latex_to_text(text).replace("$", "").split())
-    except Exception:  # pylatexenc raises assorted errors on broken input; keep the raw text then
-        return " ".join(text.split())
+    out = []
+    for i, part in enumerate(parts):  # prose stays as written: `100% \o/` is not a TeX comment
+        if i % 2:
+            try:
+                part = _LATEX2TEXT.latex_to_text(part)
+            except Exception:  # pylatexenc raises assorted errors on broken input; keep the raw text
+                pass
+        out.append(part)
+    return " ".join("".join(out).split())
 
 
 # --------------------------------------------------------------------------- pdfLaTeX mode
