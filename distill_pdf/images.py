@@ -13,13 +13,10 @@ plus the true extension), so LaTeX never meets spaces, ``#`` or a PNG called
 from __future__ import annotations
 
 import hashlib
-import http.client
 import io
 import os
 import tempfile
 import time
-import urllib.error
-import urllib.request
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -177,6 +174,8 @@ def _download(url: str, ctx: ImageContext) -> bytes:
         return cached.read_bytes()
     if not ctx.allow_remote:
         raise _Problem("remote image (downloads disabled)")
+    import http.client  # with urllib.request, 15-20 ms to import: only to download (performance)
+    import urllib.error
     try:
         data = _fetch(url, ctx.remote_timeout)
     except urllib.error.HTTPError as exc:
@@ -194,6 +193,7 @@ def _download(url: str, ctx: ImageContext) -> bytes:
 
 def _fetch(url: str, timeout: float) -> bytes:
     """The timeout bounds the whole transfer: a trickling server must not stall the build."""
+    import urllib.request
     deadline = time.monotonic() + timeout
     # Authors paste URLs with spaces or accents, as browsers accept them; HTTP needs ASCII.
     request = urllib.request.Request(quote(url, safe=_URL_SAFE),
@@ -387,6 +387,7 @@ def _svg_to_pdf(data: bytes) -> bytes:
 def _inline_only(url: str, resource_type: str) -> bytes:
     """cairosvg fetcher: embedded data: URLs only; files and network stay out of reach."""
     if url.startswith("data:"):
+        import urllib.request
         with urllib.request.urlopen(url) as response:
             return response.read()
     return b'<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"/>'

@@ -172,12 +172,20 @@ def sort_key(work: Work):
     return (names, year_of(work), work.get("title").casefold())
 
 
+def quoted_title(work: Work) -> bool:
+    return canonical_type(work) in QUOTED_TITLE_TYPES or work.type in QUOTED_TITLE_TYPES
+
+
+def inner_quotes(title: str) -> str:
+    """A title printed in double quotes turns its own double quotes into single ones."""
+    return title.replace("\u201c", "\u2018").replace("\u201d", "\u2019")
+
+
 def title_latex(work: Work, short: bool = False) -> str:
     title = work.get("title") or work.key
-    body = latex_text(title)
-    if canonical_type(work) in QUOTED_TITLE_TYPES or work.type in QUOTED_TITLE_TYPES:
-        return f"\u201c{body}\u201d"
-    return f"\\emph{{{body}}}"
+    if quoted_title(work):
+        return f"\u201c{latex_text(inner_quotes(title))}\u201d"
+    return f"\\emph{{{latex_text(title)}}}"
 
 
 # --------------------------------------------------------------------------- pybtex style
@@ -287,8 +295,8 @@ class DistillStyle(BaseStyle):
         title = work.get("title")
         if not title:
             return Text()
-        if work.type in QUOTED_TITLE_TYPES or canonical_type(work) in QUOTED_TITLE_TYPES:
-            return Text("\u201c", title, "\u201d")
+        if quoted_title(work):
+            return Text("\u201c", inner_quotes(title), "\u201d")
         return Text(Tag("em", title))
 
     def _field(self, work: Work, name: str, before: str = "") -> Text:
@@ -672,7 +680,8 @@ def bib_source(works: Iterable[Work]) -> str:
                 lines.append(f"  {role} = {{{' and '.join(names)}}}")
         for name in _BIB_TEXT_FIELDS:
             if work.get(name):
-                lines.append(f"  {name} = {{{_bib_value(latex_text(work.get(name)))}}}")
+                value = inner_quotes(work.get(name)) if name == "title" and quoted_title(work) else work.get(name)
+                lines.append(f"  {name} = {{{_bib_value(latex_text(value))}}}")
         if work.get("pages"):
             pages = re.sub(r"\s*(?:-+|\u2013|\u2014)\s*", "--", work.get("pages"))
             lines.append(f"  pages = {{{_bib_value(latex_text(pages))}}}")
