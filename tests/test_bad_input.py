@@ -317,14 +317,26 @@ def test_lists_and_quotes_nested_fifty_deep(box):
 # --------------------------------------------------------------------------- images
 
 
-def _png(width: int, height: int, corrupt: bool = False) -> bytes:
-    """A valid grey PNG of any size (compressed rows of zeros), or one with a broken IDAT."""
+def _noise_png(corrupt: bool = False) -> bytes:
+    """A 300x200 noise PNG; ``corrupt``: bytes in the middle of its pixel data overwritten."""
+    import io
+
+    from PIL import Image
+    buffer = io.BytesIO()
+    Image.effect_noise((300, 200), 80).save(buffer, "PNG")
+    data = bytearray(buffer.getvalue())
+    if corrupt:
+        middle = len(data) // 2
+        data[middle:middle + 64] = b"\xa5" * 64
+    return bytes(data)
+
+
+def _png(width: int, height: int) -> bytes:
+    """A valid grey PNG of any size, small on disk (compressed rows of zeros)."""
     def chunk(kind: bytes, data: bytes) -> bytes:
         return (len(data).to_bytes(4, "big") + kind + data
                 + zlib.crc32(kind + data).to_bytes(4, "big"))
     raw = zlib.compress(b"\x00" * ((width + 1) * height), 9)
-    if corrupt:
-        raw = raw[:20] + b"\xff" * 40
     ihdr = width.to_bytes(4, "big") + height.to_bytes(4, "big") + bytes([8, 0, 0, 0, 0])
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", raw) + chunk(b"IEND", b"")
 
@@ -334,9 +346,9 @@ def _png(width: int, height: int, corrupt: bool = False) -> bytes:
 def test_image_problems_are_placeholders_and_strict_errors(box):
     secret = box.root / "secret.txt"
     secret.write_text("TOP-SECRET-MARKER")
-    (box.site / "huge.png").write_bytes(_png(10_000, 10_000))          # 100 megapixels
-    (box.site / "corrupt.png").write_bytes(_png(50, 50, corrupt=True))
-    (box.site / "truncated.png").write_bytes(_png(50, 50)[:40])
+    (box.site / "huge.png").write_bytes(_png(10_000, 10_001))          # over 100 megapixels
+    (box.site / "corrupt.png").write_bytes(_noise_png(corrupt=True))
+    (box.site / "truncated.png").write_bytes(_noise_png()[:3000])
     (box.site / "xxe.svg").write_text(
         f'<?xml version="1.0"?>\n<!DOCTYPE svg [<!ENTITY xxe SYSTEM "file://{secret}">]>\n'
         '<svg xmlns="http://www.w3.org/2000/svg" width="200" height="50"><text y="20">&xxe;</text></svg>\n')
@@ -350,6 +362,7 @@ def test_image_problems_are_placeholders_and_strict_errors(box):
     assert f"{post}:6: image ../../../../etc/passwd: outside the site root" in stderr
     assert f"{post}:10: image huge.png: too large" in stderr
     assert f"{post}:12: image corrupt.png: corrupt image" in stderr
+    assert f"{post}:14: image truncated.png: corrupt image" in stderr
     assert f"{post}:16: image xxe.svg: unsafe SVG refused" in stderr
     assert "Traceback" not in stderr
     text = pdf_text_flat(out)

@@ -94,7 +94,7 @@ def test_seed_cites_and_lists_exactly_the_three_works(seed):
     refs = section(text)
     assert len(NEW_ENTRY.findall(refs)) == 3, refs
     assert "Molnar, Christoph (2020). Interpretable Machine Learning" in refs
-    assert "Ribeiro, Marco Tulio, Sameer Singh, and Carlos Guestrin (2016). \u201c\u201cWhy Should I Trust" in refs
+    assert "Ribeiro, Marco Tulio, Sameer Singh, and Carlos Guestrin (2016). \u201c\u2018Why Should I Trust" in refs
     assert "Rudin, Cynthia (2019). \u201cStop Explaining" in refs
     assert "pp. 1135\u20131144" in refs and "``" not in refs
     build = result.pdf.parent / "seed-build"
