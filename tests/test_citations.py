@@ -181,7 +181,7 @@ def test_latex_in_fields_is_rendered(forms):
     assert "The TeXbook and the Caf\u00e9 of" in refs          # {\TeX}, {\'e}
     assert "Sch\u00f6lkopf" in refs                              # {\"o}
     assert "Addison\u2013Wesley" in refs                         # --
-    assert "\u201c\u201cWhy Should I Trust You?\u201d" in refs   # ``...'' and {I}
+    assert "\u201c\u2018Why Should I Trust You?\u2019" in refs   # ``...'' and {I}, nested in the title quotes
     assert "Stable Things" in refs and "$" not in refs           # $\alpha$ typeset as math
     assert "\\" not in refs and "{" not in refs
 
