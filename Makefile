@@ -1,11 +1,12 @@
 # One-command set-up on a fresh Debian/Ubuntu machine, as root.
 #   make demo   installs everything and renders the bundled example post to out/distill-demo.pdf
 #   make test   installs everything and runs the test suite (what CI runs)
+#   make bench  installs everything and runs the benchmark against pandoc (bench/README.md)
 PYTHON ?= python3
 APT_PACKAGES := texlive-xetex texlive-latex-extra texlive-latex-recommended texlive-fonts-recommended \
                 texlive-bibtex-extra texlive-plain-generic biber latexmk poppler-utils librsvg2-bin
 
-.PHONY: setup system-packages python-packages tectonic demo test
+.PHONY: setup system-packages python-packages tectonic demo test bench
 
 setup: system-packages python-packages tectonic
 
@@ -24,3 +25,6 @@ demo: setup
 
 test: setup
 	$(PYTHON) -m pytest -q
+
+bench: setup
+	$(PYTHON) bench/bench.py

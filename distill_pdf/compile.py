@@ -541,6 +541,7 @@ def compile_tex(tex_path: Path, engine: Engine, *, timeout: float = 300,
     if engine.name not in ENGINES:
         raise UsageError(f"unknown engine {engine.name!r}")
     runner = _Runner(cwd, _engine_env(engine), timeout, engine.name, tex_path)
+    _predict_toc(tex_path)
     # what TeX itself wrote in an earlier run (never a .bbl: it may be shipped, arXiv style)
     leftovers = [k for k in _aux_state(cwd, stem) if Path(k).suffix.lower() in _TEX_WRITES]
     for attempt in (1, 2):
@@ -559,6 +560,64 @@ def compile_tex(tex_path: Path, engine: Engine, *, timeout: float = 300,
     for issue in result.errors:
         issue.file = _normalize_file(issue.file, cwd)
     return result
+
+
+_SECTIONING = re.compile(r"\\(section|subsection|subsubsection|paragraph|subparagraph)"
+                         r"(\*?)[ \t]*(?:\[([^\[\]{}\n]*)\])?[ \t]*\{")
+_TOC_DEPTH = {"section": 1, "subsection": 2, "subsubsection": 3, "paragraph": 4, "subparagraph": 5}
+
+
+def _predict_toc(tex: Path) -> None:
+    """Performance: a fresh document with a table of contents takes three passes: one to
+    learn the headings, one to typeset the contents (which moves the text after it), one to
+    print the page numbers that move caused. A contents file written beforehand from the
+    document's own sectioning commands, with page numbers still unknown, has the right
+    size already, so the first pass lays the pages out as the last will: two passes.
+    Only when there is no contents file yet; a wrong guess costs no more than none."""
+    toc = tex.with_suffix(".toc")
+    if toc.exists():
+        return
+    try:
+        text = tex.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return
+    start = text.find("\\begin{document}")
+    if start < 0 or "\\tableofcontents" not in text[start:]:
+        return
+    numbers = [0] * 6
+    lines = []
+    for m in _SECTIONING.finditer(text, start):
+        title = m[3] if m[3] is not None else _braced(text, m.end() - 1)
+        if title is None or m[2] or "\\tableofcontents" in title or "\n\n" in title:
+            continue
+        depth = _TOC_DEPTH[m[1]]
+        numbers[depth] += 1
+        numbers[depth + 1:] = [0] * (5 - depth)
+        number = ".".join(str(n) for n in numbers[1:depth + 1])
+        lines.append(f"\\contentsline {{{m[1]}}}{{\\numberline {{{number}}}{title}}}{{1}}{{}}%")
+    if lines:
+        try:
+            toc.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        except OSError:
+            pass
+
+
+def _braced(text: str, opening: int) -> str | None:
+    """The text inside the brace group opening at ``opening`` (TeX escapes respected)."""
+    depth, i = 0, opening
+    while i < len(text):
+        c = text[i]
+        if c == "\\":
+            i += 2
+            continue
+        if c == "{":
+            depth += 1
+        elif c == "}":
+            depth -= 1
+            if depth == 0:
+                return text[opening + 1:i]
+        i += 1
+    return None
 
 
 def _normalize_file(name: str | None, cwd: Path) -> str | None:

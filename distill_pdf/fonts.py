@@ -457,9 +457,10 @@ def _lookup(cluster: str, role: str) -> tuple[str | None, bool]:
     that has every visible character of it."""
     base = cluster[0]
     need = [c for c in cluster if not _is_ignorable(c)]
-    if base.isspace() or unicodedata.category(base) == "Cc":
+    if (base in _TEX_SPACES or (base.isspace() and _main_covers(role, base))
+            or unicodedata.category(base) == "Cc"):
         # spaces are glue, control characters no glyphs; a mark after one
-        # is judged on its own
+        # is judged on its own (XeTeX sets other Unicode spaces, U+2028, U+3000 ..., as glyphs)
         return None, len(need) <= 1
     if not need:
         return None, True  # only invisible format characters
@@ -471,9 +472,17 @@ def _lookup(cluster: str, role: str) -> tuple[str | None, bool]:
         order.remove("Emoji")
         order.append("Emoji")
     for font in order:
-        if all(covers(font, c) for c in need):
+        if all(_main_covers(font, c) if font == role else covers(font, c) for c in need):
             return (None if font == role else font), True
     return None, False
+
+
+_TEX_SPACES = " \t\n\r\f\v"
+
+
+def _main_covers(role: str, ch: str) -> bool:
+    """Serif text is also set in sans (headings, captions, margin notes): both must have ``ch``."""
+    return covers(role, ch) and (role != "serif" or covers("sans", ch))
 
 
 def _pieces(text: str, role: str) -> Iterable[tuple[str | None, str, bool]]:

@@ -71,7 +71,7 @@ def read_text(path: Path, diagnostics: Diagnostics) -> str:
         raise UsageError(f"cannot read: {exc.strerror}", path) from None
     if not data.strip():
         raise DistillError("empty file", path)
-    if b"\x00" in data[:8192]:
+    if b"\x00" in data[:8192] and not _utf8(data):  # a stray NUL in text is dropped below
         raise DistillError("binary file, not Markdown text", path)
     try:
         text = data.decode("utf-8-sig")
@@ -81,7 +81,7 @@ def read_text(path: Path, diagnostics: Diagnostics) -> str:
         if "\ufffd" in text:
             text = data.decode("latin-1")
         diagnostics.warn("not UTF-8; decoded as Windows-1252/Latin-1", path, line)
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", " ").replace("\u2029", "\n")
     text = _repair_mojibake(text, path, diagnostics)
     return _drop_control_characters(text, path, diagnostics)
 
@@ -99,6 +99,14 @@ def _repair_mojibake(text: str, path: Path, diagnostics: Diagnostics) -> str:
                 diagnostics.warn("repaired mis-encoded characters (UTF-8 read as Windows-1252)", path, number + 1)
                 lines[number] = fixed
     return "\n".join(lines)
+
+
+def _utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+        return True
+    except UnicodeDecodeError:
+        return False
 
 
 def _drop_control_characters(text: str, path: Path, diagnostics: Diagnostics) -> str:

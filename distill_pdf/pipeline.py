@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
+import hashlib
 import os
 import re
 import shutil
 import tempfile
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -141,17 +143,22 @@ def build_project(post_path: Path, options: Options, diagnostics: Diagnostics,
             aliases={**ctx.aliases, **{k: Path(v) for k, v in (options.aliases or {}).items()}})
     image_sources: list[str] = []
 
-    to_pdf = pngpdf.Wrapper(ctx.cache_dir / "pdf")  # performance: PNGs the engine only copies
+    def prepare(src: str) -> images.PreparedImage:
+        prepared = images.prepare_image(src, ctx)
+        if png_as_pdf and prepared.path is not None and prepared.path.suffix == ".png":
+            # performance: a PDF whose image the engine copies instead of re-encoding it
+            prepared = dataclasses.replace(prepared, path=pngpdf.wrap(prepared.path, ctx.cache_dir / "pdf"))
+        return prepared
+
+    ahead = _ImagesAhead(document, prepare)
 
     def prepare_image(src: str):
         image_sources.append(src)
-        prepared = images.prepare_image(src, ctx)
-        if png_as_pdf and prepared.path is not None and prepared.path.suffix == ".png":
-            prepared = dataclasses.replace(prepared, path=to_pdf(prepared.path))
-        return prepared
+        return ahead.get(src)
 
-    body = render_body(post, document, diagnostics, prepare_image=prepare_image,
-                       site_url=options.site_url, citations=cites, html_translator=dialect.html_translator)
+    with ahead:
+        body = render_body(post, document, diagnostics, prepare_image=prepare_image,
+                           site_url=options.site_url, citations=cites, html_translator=dialect.html_translator)
     if mdx_result is not None:
         body.latex = mdx_result.expand(body.latex)
     values = template.context(post, body.latex, paper=options.paper, site_url=options.site_url,
@@ -160,11 +167,94 @@ def build_project(post_path: Path, options: Options, diagnostics: Diagnostics,
     if extra_values is not None:
         values.update(extra_values(post, values))
     tex = _drop_unused_fallback_fonts(template.fill(options.template, values))
-    to_pdf.wait()
     body_start = tex.split("\n").index(BODY_MARKER) + 2
     return Project(post, tex, body, body_start, needs_biber=bool(cites and cites.needs_biber),
                    image_sources=list(dict.fromkeys(image_sources)),
                    extra_files=cites.build_files() if cites else {})
+
+
+class _CarriedAux:
+    """Performance: what the engine wrote for a post's last build (main.aux, main.toc, ...),
+    kept in the cache and put back into the next build's folder, as latexmk's reused build
+    folder would have it. Rebuilding an edited post then usually takes one engine pass, also
+    with a table of contents (three passes from scratch); compile.py reruns as usual when
+    what was carried no longer matches, and starts afresh if it breaks the first pass.
+    Not for biblatex posts, where biber decides the passes."""
+
+    def __init__(self, cache: Path, post: Path, options: Options, engine):
+        key = hashlib.sha256("\0".join((str(Path(post).resolve()), str(options.template),
+                                         options.paper, engine.name)).encode()).hexdigest()[:32]
+        self.folder = Path(cache) / "aux" / key
+
+    def restore(self, build: Path) -> None:
+        try:
+            for path in self.folder.iterdir():
+                shutil.copyfile(path, build / path.name)
+        except OSError:
+            pass
+
+    def save(self, build: Path) -> None:
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            for path in build.glob("main.*"):
+                if path.suffix.lower() in engines._TEX_WRITES:
+                    tmp = self.folder / f".{path.name}.{os.getpid()}"
+                    shutil.copyfile(path, tmp)
+                    os.replace(tmp, self.folder / path.name)
+        except OSError:
+            pass
+
+
+class _ImagesAhead:
+    """Performance: the Markdown images of a post prepared in threads (decoding, downscaling
+    and converting a large PNG takes 0.1-0.4 s, mostly in Pillow, which lets other threads
+    run), while the writer renders; :meth:`get` hands each one over when the writer gets to
+    it. Images it did not see coming (raw HTML, dialects) are prepared when asked for."""
+
+    def __init__(self, document, prepare):
+        self.prepare = prepare
+        self.futures: dict = {}
+        self.pool = None
+        urls = _image_urls(document.tokens + [t for note in document.footnotes.values() for t in note])
+        if len(urls) > 1:
+            from concurrent.futures import ThreadPoolExecutor
+            self.pool = ThreadPoolExecutor(max_workers=min(len(urls), os.cpu_count() or 1, 4),
+                                           thread_name_prefix="distill-images")
+            self.futures = {url: self.pool.submit(prepare, url) for url in urls}
+
+    def get(self, src: str):
+        future = self.futures.get(src)
+        return future.result() if future is not None else self.prepare(src)
+
+    def __enter__(self):
+        # images.prepare_image silences Pillow's warnings with warnings.catch_warnings(), which
+        # is not thread-safe: whatever the threads leave behind is undone when they are done
+        self._warnings = warnings.catch_warnings()
+        self._warnings.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=exc[0] is not None)
+        self._warnings.__exit__(*exc)
+        return False
+
+
+def _image_urls(tokens) -> list[str]:
+    """The URLs of the image tokens in a mistune token tree, in document order, once each."""
+    urls, stack = [], list(reversed(tokens))
+    while stack:
+        token = stack.pop()
+        if not isinstance(token, dict):
+            continue
+        if token.get("type") == "image":
+            url = (token.get("attrs") or {}).get("url")
+            if isinstance(url, str) and url.strip():
+                urls.append(url)
+        children = token.get("children")
+        if isinstance(children, list):
+            stack.extend(reversed(children))
+    return list(dict.fromkeys(urls))
 
 
 _FONTS_BLOCK = re.compile(r"^% --- distill_pdf\.fonts: .*?^% --- end distill_pdf\.fonts ---\n", re.S | re.M)
@@ -205,6 +295,9 @@ def _render_to(post_path: Path, output: Path, engine, options: Options, diagnost
     project = build_project(post_path, options, diagnostics)
     with tempfile.TemporaryDirectory(prefix="distill-pdf-") as tmp:
         tex_path = project.write(Path(tmp))
+        carried = None if project.needs_biber else _CarriedAux(cache_dir(options), post_path, options, engine)
+        if carried:
+            carried.restore(Path(tmp))
         try:
             result = engines.compile_tex(tex_path, engine, timeout=options.timeout,
                                          bibliography=project.needs_biber,
@@ -212,6 +305,8 @@ def _render_to(post_path: Path, output: Path, engine, options: Options, diagnost
         except CompileTimeout as exc:  # name the post, not the temp main.tex
             raise CompileTimeout(f"{exc.message} and was stopped (a long post needs a larger --timeout)",
                                  post_path) from None
+        if carried and not result.errors and result.pdf.exists():
+            carried.save(Path(tmp))
         if options.keep_build:
             _keep(Path(tmp), Path(options.keep_build))
         _raise_for_errors(project, result)

@@ -9,10 +9,9 @@ only copies the stream. Images with an alpha channel are split once, with Pillow
 colour image and a soft mask (an alpha channel that is fully opaque is dropped). The pixels
 are unchanged: lossless both ways.
 
-:class:`Wrapper` gives, for a PNG file, the wrapper to include instead, made once and cached
-by the PNG's content hash (the alpha splits in threads, while the build goes on), or the PNG
-itself when it is one this module leaves alone (interlaced, 16-bit, a palette or colour key
-with transparency, an unusual gamma, or a damaged file).
+:func:`wrap` gives, for a PNG file, the wrapper to include instead, made once and cached by
+the PNG's content hash, or the PNG itself for one this module leaves alone (interlaced,
+16-bit, a palette or colour key with transparency, an unusual gamma, or a damaged file).
 """
 from __future__ import annotations
 
@@ -33,56 +32,30 @@ class _Skip(Exception):
     """Not a PNG this module wraps; the engine gets the PNG itself."""
 
 
-class Wrapper:
-    """Turns the PNGs of one build into their PDF wrappers; the ones that need Pillow (an
-    alpha channel) are made in threads while the rest of the build goes on. Call
-    :meth:`wait` before the engine runs."""
-
-    def __init__(self, cache_dir: Path):
-        self.cache_dir = Path(cache_dir)
-        self._pool = None
-        self._jobs: list = []
-
-    def __call__(self, png: Path) -> Path:
-        """The file to give the engine for ``png``: its PDF wrapper, or ``png`` itself."""
-        try:
-            data = Path(png).read_bytes()
-            plan = _plan(data)
-        except (_Skip, OSError, struct.error, ValueError):
-            return png
-        key = hashlib.sha256(_VERSION + b"\0" + data).hexdigest()
-        target = self.cache_dir / f"{key}.pdf"
-        if target.is_file():
-            return target
-        if plan.direct:
-            _write_atomic(target, plan.pdf())
-            return target
-        if self._pool is None:
-            from concurrent.futures import ThreadPoolExecutor
-            self._pool = ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1)))
-        self._jobs.append(self._pool.submit(_split_job, plan, data, target))
+def wrap(png: Path, cache_dir: Path) -> Path:
+    """The file to give the engine for ``png``: its PDF wrapper (made now if it is not cached
+    yet: about a millisecond, or for a PNG with an alpha channel about 0.1 s, once), or
+    ``png`` itself. Safe to call from several threads."""
+    try:
+        data = Path(png).read_bytes()
+        plan = _plan(data)
+    except (_Skip, OSError, struct.error, ValueError):
+        return png
+    key = hashlib.sha256(_VERSION + b"\0" + data).hexdigest()
+    target = Path(cache_dir) / f"{key}.pdf"
+    if target.is_file():
         return target
-
-    def wait(self) -> None:
-        """Every wrapper handed out exists once this returns."""
-        for job in self._jobs:
-            job.result()
-        self._jobs.clear()
-        if self._pool is not None:
-            self._pool.shutdown()
-            self._pool = None
+    try:
+        _write_atomic(target, plan.pdf() if plan.direct else plan.split(data))
+    except Exception:  # unwritable cache, or Pillow on a damaged file: the engine gets the PNG
+        return png
+    return target
 
 
 def as_pdf(png: Path, cache_dir: Path) -> Path | None:
-    """The PDF wrapper of one PNG (made now), or None to keep using the PNG."""
-    wrapper = Wrapper(cache_dir)
-    result = wrapper(Path(png))
-    wrapper.wait()
+    """The PDF wrapper of one PNG, or None where the PNG is kept."""
+    result = wrap(Path(png), cache_dir)
     return None if result == Path(png) else result
-
-
-def _split_job(plan, data: bytes, target: Path) -> None:
-    _write_atomic(target, plan.split(data))
 
 
 # --------------------------------------------------------------------------- PNG reading

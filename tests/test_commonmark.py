@@ -179,8 +179,15 @@ def _skeleton(folder: Path) -> tuple[str, str]:
     """The distill template's preamble and closing around an empty body."""
     stub = folder / "skeleton.md"
     stub.write_text("---\ntitle: Corpus\n---\nstub\n", encoding="utf-8")
-    tex = build_project(stub, Options(allow_remote=False, site_root=folder, cache_dir=folder / "cache"),
-                        Diagnostics()).tex
+    drop = getattr(pipeline, "_drop_unused_fallback_fonts", None)
+    if drop is not None:  # keep every fallback font: the group's pieces need them (dropped later)
+        pipeline._drop_unused_fallback_fonts = lambda tex: tex
+    try:
+        tex = build_project(stub, Options(allow_remote=False, site_root=folder, cache_dir=folder / "cache"),
+                            Diagnostics()).tex
+    finally:
+        if drop is not None:
+            pipeline._drop_unused_fallback_fonts = drop
     head, rest = tex.split(BODY_MARKER + "\n", 1)
     tail = rest[rest.index(END_MARKER):]
     return head + BODY_MARKER + "\n", tail
@@ -231,6 +238,7 @@ def compile_group(pieces: list[Piece], engine_name: str, folder: Path) -> dict[s
     A failing piece is set aside and the rest compiled again. An error in the preamble (two
     pieces' preamble additions clash) splits the group: each piece with a preamble alone."""
     engine = engines.find_engine(engine_name)
+    folder.mkdir(parents=True, exist_ok=True)
     head, tail = _skeleton(folder)
     problems: dict[str, str] = {}
     remaining = list(pieces)
@@ -243,6 +251,8 @@ def compile_group(pieces: list[Piece], engine_name: str, folder: Path) -> dict[s
                 (build / name).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(source, build / name)
         tex, starts = assemble(remaining, head, tail)
+        if hasattr(pipeline, "_drop_unused_fallback_fonts"):  # as render() does; keeps line numbers
+            tex = pipeline._drop_unused_fallback_fonts(tex)
         (build / "main.tex").write_text(tex, encoding="utf-8")
         result = engines.compile_tex(build / "main.tex", engine, timeout=900)
         if not result.errors:

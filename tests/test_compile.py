@@ -333,3 +333,152 @@ def test_parse_wrapped_missing_character_overfull_and_warnings():
         "removing `\\textbf' on input line 5.",
         "LaTeX Warning: Reference `sec:x' on page 1 undefined on input line 6."]
     assert p.errors == []
+
+
+# ----------------------------------------------------------------- pass counts (performance)
+
+
+def test_labels_nobody_references_need_one_pass(engine, tmp_path):
+    """Headings carry labels; bookmarks come from the bookmark package: one pass."""
+    tex = _write(tmp_path, r"""\section{First}\label{sec:first}
+Text.
+\section{Second}\label{sec:second}
+More text.""", preamble=PREAMBLE + "\\usepackage{bookmark}\n")
+    r = compile_tex(tex, engine, timeout=120)
+    assert r.errors == [], r.log[-2000:]
+    assert r.passes == 1
+    assert r.pages == 1
+    assert not any("Label(s) may have changed" in w for w in r.warnings)
+    from pypdf import PdfReader
+    assert [o.title for o in PdfReader(r.pdf).outline] == ["First", "Second"]
+
+
+def test_table_of_contents_gets_its_passes(engine, tmp_path):
+    tex = _write(tmp_path, r"""\tableofcontents
+\section{Alpha}
+Text.
+\section{Beta}
+Text.""", preamble=PREAMBLE + "\\usepackage{bookmark}\n")
+    r = compile_tex(tex, engine, timeout=120)
+    # the contents predicted from the headings have the right size: two passes, not three
+    assert r.errors == [] and r.passes == 2
+    text = _pdf_text(r.pdf)
+    assert "1 Alpha" in text and "2 Beta" in text
+
+
+def test_predicted_contents(tmp_path):
+    tex = tmp_path / "doc.tex"
+    tex.write_text("\\documentclass{article}\\begin{document}\\tableofcontents\n"
+                   "\\section{A {nested} title}\\subsection*{Starred}\\subsection[Short]{Long}\n"
+                   "\\section{B}\\subsection{C}\\end{document}\n")
+    C._predict_toc(tex)
+    assert tex.with_suffix(".toc").read_text().splitlines() == [
+        "\\contentsline {section}{\\numberline {1}A {nested} title}{1}{}%",
+        "\\contentsline {subsection}{\\numberline {1.1}Short}{1}{}%",
+        "\\contentsline {section}{\\numberline {2}B}{1}{}%",
+        "\\contentsline {subsection}{\\numberline {2.1}C}{1}{}%"]
+    # never over an existing one, never without a table of contents
+    tex.with_suffix(".toc").write_text("kept")
+    C._predict_toc(tex)
+    assert tex.with_suffix(".toc").read_text() == "kept"
+    other = tmp_path / "plain.tex"
+    other.write_text("\\documentclass{article}\\begin{document}\\section{A}\\end{document}\n")
+    C._predict_toc(other)
+    assert not other.with_suffix(".toc").exists()
+
+
+def test_rerun_reason_rules():
+    aux = lambda *lines: "\n".join(lines).encode()  # noqa: E731
+    label = r"\newlabel{sec:a}{{1}{1}{A}{section.1}{}}"
+    undefined = ["LaTeX Warning: Reference `sec:a' on page 1 undefined on input line 5."]
+    # a label appears: matters only if a reference asked for it in vain
+    assert C._rerun_reason({}, {"doc.aux": aux(label)}, "", []) is None
+    assert C._rerun_reason({}, {"doc.aux": aux(label)}, "", undefined)
+    # a label changes or goes away: always
+    assert C._rerun_reason({"doc.aux": aux(label)}, {"doc.aux": aux(label.replace("{1}{1}", "{2}{1}"))}, "", [])
+    assert C._rerun_reason({"doc.aux": aux(label)}, {"doc.aux": aux()}, "", [])
+    # anything else new in the .aux: always
+    assert C._rerun_reason({}, {"doc.aux": aux(r"\pgfsyspdfmark {pgfid1}{100}{200}")}, "", [])
+    # lines only BibTeX reads: never
+    assert C._rerun_reason({}, {"doc.aux": aux(r"\citation{knuth84}")}, "", []) is None
+    # a .toc/.out counts only when the pass read it
+    assert C._rerun_reason({}, {"doc.toc": b"x"}, "no such file in this log", []) is None
+    assert C._rerun_reason({}, {"doc.toc": b"x"}, "No file doc.toc.", [])
+    assert C._rerun_reason({"doc.out": b"a"}, {"doc.out": b"b"}, "(./doc.out)", [])
+    assert C._rerun_reason({"doc.out": b"a"}, {"doc.out": b"b"}, "(doc.out) ", [])
+    # the log's own rerun requests, but those the comparison decides
+    assert C._rerun_reason({}, {}, "", ["LaTeX Warning: Label(s) may have changed. Rerun to get "
+                                        "cross-references right."]) is None
+    assert C._rerun_reason({}, {}, "", ["Package longtable Warning: Table widths have changed. "
+                                        "Rerun LaTeX."])
+
+
+def test_pages_come_from_the_log():
+    from distill_pdf.compile import ParsedLog, _result
+    parsed = ParsedLog([], [], [], [])
+    assert _result(Path("x.pdf"), "Output written on main.pdf (3 pages).\n", 1, parsed).pages == 3
+    assert _result(Path("x.pdf"), "Output written on main.xdv (1 page, 2 bytes).", 1, parsed).pages == 1
+    assert _result(Path("x.pdf"), "", 1, parsed).pages == 0
+
+
+# ----------------------------------------------------------------- precompiled preamble (xelatex)
+
+FORMAT_PREAMBLE = PREAMBLE + "\\usepackage{xcolor}\n" + C.FORMAT_MARK + "\n\\setmainfont{lmroman10-regular.otf}\n"
+
+
+@pytest.fixture
+def xelatex():
+    if not shutil.which("xelatex") or not shutil.which("kpsewhich"):
+        pytest.skip("xelatex is not installed")
+    import subprocess
+    if not subprocess.run(["kpsewhich", "mylatexformat.ltx"], capture_output=True, text=True).stdout:
+        pytest.skip("mylatexformat is not installed (texlive-latex-extra)")
+    return find_engine("xelatex")
+
+
+def test_precompiled_preamble_is_made_once_then_used(xelatex, tmp_path):
+    formats = tmp_path / "formats"
+    body = "Hello \\textcolor{red}{red} world, Section~\\ref{s}.\n\\section{S}\\label{s}\n"
+    (tmp_path / "a").mkdir()
+    first = compile_tex(_write(tmp_path / "a", body, preamble=FORMAT_PREAMBLE), xelatex,
+                        timeout=120, format_cache=formats)
+    assert first.errors == [], first.log[-2000:]
+    assert len(list(formats.glob("*.fmt"))) == 1   # made beside the first run
+    assert "CUSTOMISED FORMAT" not in first.log
+    (tmp_path / "b").mkdir()
+    second = compile_tex(_write(tmp_path / "b", body, preamble=FORMAT_PREAMBLE), xelatex,
+                         timeout=120, format_cache=formats)
+    assert second.errors == [] and "CUSTOMISED FORMAT" in second.log
+    assert _pdf_text(second.pdf) == _pdf_text(first.pdf)
+    assert second.passes == first.passes == 2
+    # an error after the mark keeps its line number (mark on line 5, the macro on line 9)
+    (tmp_path / "c").mkdir()
+    bad = compile_tex(_write(tmp_path / "c", "Fine.\n\\undefinedmacro\n", preamble=FORMAT_PREAMBLE),
+                      xelatex, timeout=120, format_cache=formats)
+    assert "CUSTOMISED FORMAT" in bad.log
+    assert [(e.tex_line, e.context) for e in bad.errors] == [(9, "\\undefinedmacro")]
+
+
+def test_broken_precompiled_preamble_is_discarded(xelatex, tmp_path):
+    formats = tmp_path / "formats"
+    (tmp_path / "a").mkdir()
+    tex = _write(tmp_path / "a", "Hello.", preamble=FORMAT_PREAMBLE)
+    assert compile_tex(tex, xelatex, timeout=120, format_cache=formats).errors == []
+    [fmt] = formats.glob("*.fmt")
+    fmt.write_bytes(b"not a format")
+    r = compile_tex(tex, xelatex, timeout=120, format_cache=formats)
+    assert r.errors == [] and r.pdf.exists()
+    assert not fmt.exists() and list(formats.glob("*.failed"))
+    # never tried again for that preamble
+    assert compile_tex(tex, xelatex, timeout=120, format_cache=formats).errors == []
+    assert not list(formats.glob("*.fmt"))
+
+
+def test_preamble_with_fonts_before_the_mark_is_not_precompiled(xelatex, tmp_path):
+    formats = tmp_path / "formats"
+    preamble = PREAMBLE + "\\setmainfont{lmroman10-regular.otf}\n" + C.FORMAT_MARK + "\n"
+    tex = _write(tmp_path, "Hello.", preamble=preamble)
+    assert compile_tex(tex, xelatex, timeout=120, format_cache=formats).errors == []
+    assert not list(formats.glob("*.fmt")) and list(formats.glob("*.failed"))
+    r = compile_tex(tex, xelatex, timeout=120, format_cache=formats)
+    assert r.errors == [] and "Hello." in _pdf_text(r.pdf)

@@ -321,6 +321,11 @@ class JekyllDialect:
                     token["type"] = "math_environment"
                     raw = _LAST_ROW_BREAK.sub(r"\1", raw)  # MathJax drops a trailing empty row
                 token["raw"] = raw
+            if kind == "paragraph" and not token.get("jekyll"):
+                image = _lone_image(token)
+                if image is not None:  # kramdown prints `![alt](src)` as an image, the alt unseen
+                    token = {"type": "figure_group", "children": [], "jekyll": "figure", "line": token.get("line"),
+                             "attrs": {"rows": [[image["attrs"]["url"]]], "alt": "", "numbered": True}}
             if token.get("children"):
                 self._walk(token["children"], line, in_html or bool(token.get("jekyll")))
             keep.append(token)
@@ -345,9 +350,27 @@ def _visible(text: str) -> str:
     """Roughly what a cell shows, for column widths: a citation is a name and a year,
     math is its symbols without the commands that typeset them."""
     text = re.sub(r"<d-cite\b[^>]*>\s*</d-cite>", "(Author et al., 2020)", text)
-    text = _MATH_SPAN.sub(lambda m: re.sub(r"\\[A-Za-z]+|[{}^_\s]", "", m.group(1) or m.group(2) or "")
-                          or "x", text)
+    text = _MATH_SPAN.sub(lambda m: _math_width(m.group(1) or m.group(2) or ""), text)
     return " ".join(html.unescape(_STRIP_TAGS.sub(" ", text)).split())
+
+
+_OPERATOR_NAMES = re.compile(r"\\(log|ln|exp|sin|cos|tan|max|min|sup|inf|lim|det|dim|arg|deg|Pr)(?![A-Za-z])")
+
+
+def _math_width(tex: str) -> str:
+    """Placeholder text about as wide as the formula: operator names count, other commands
+    and braces do not, and math set in a cell is wider than its letters."""
+    tex = _OPERATOR_NAMES.sub(lambda m: m.group(1), tex)
+    letters = re.sub(r"\\[A-Za-z]+|[{}^_\s]", "", tex) or "x"
+    return "x" * (len(letters) * 3 // 2)
+
+
+def _lone_image(token) -> dict | None:
+    kids = [c for c in token.get("children", []) if c["type"] not in ("softbreak", "linebreak")
+            and not (c["type"] == "text" and not c["raw"].strip())]
+    if len(kids) == 1 and kids[0]["type"] == "image":
+        return kids[0]
+    return None
 
 
 def _align(attrs: dict[str, str]) -> str | None:

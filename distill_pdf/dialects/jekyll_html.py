@@ -14,8 +14,7 @@ notes and figures inside them are set as footnotes and non-floating figures.
 """
 from __future__ import annotations
 
-from ..writer.html import BLOCK, EMBEDS, HIDDEN, HtmlTranslator
-from ..writer.text import escape
+from ..writer.html import EMBEDS, HIDDEN, HtmlTranslator
 
 BOX_KINDS = {"box-note": "note", "box-important": "important", "box-warning": "warning",
              "box-error": "caution", "box-danger": "caution", "box-tip": "tip", "box-success": "tip"}
@@ -43,8 +42,8 @@ class KramdownHtml(HtmlTranslator):
         elif tag == "summary":
             self._open(r"\dpdetailstitle{", "}\n")
         elif tag in _STACKED and classes & SMALL_CLASSES:
-            self._push(tag, "\\par}", boxed=False)
-            self.emit("\n\\par{\\small\\color{dpgrey}")
+            self._push(tag, "\\endgraf}", boxed=False)
+            self.emit("\n\\endgraf{\\small\\color{dpgrey}")
         elif tag in EMBEDS and values.get("data-kind") == "tweet":
             self.emit(self.r.embed("tweet", values.get("src", "")))
         else:

@@ -113,10 +113,6 @@ def attributes(tag_text: str) -> dict[str, str]:
     return found
 
 
-def _classes(attrs: dict[str, str]) -> set[str]:
-    return set(attrs.get("class", "").split())
-
-
 def outside_code(text: str, transform: Callable[[str], str]) -> str:
     """Apply ``transform`` to the text between fenced code blocks (line count unchanged by it)."""
     out, chunk, fence = [], [], None
@@ -132,9 +128,9 @@ def outside_code(text: str, transform: Callable[[str], str]) -> str:
                 fence = None
         else:
             chunk.append(line)
-    if chunk or fence is None:
+    if chunk:
         out.append(transform("\n".join(chunk)))
-    return "\n".join(part for part in out if part is not None) if out else text
+    return "\n".join(part for part in out if part is not None)
 
 
 def _keep_lines(m: re.Match) -> str:
@@ -297,10 +293,12 @@ class _Blocks:
         return len(lines) - 1
 
     # -- one element -------------------------------------------------------------
-    def region(self, region: str, line: int) -> str:
+    def region(self, region: str, line: int) -> list:
         indent = region[: len(region) - len(region.lstrip(" "))]
         body = region.lstrip(" ")
         open_tag = _ANY_TAG.match(body)
+        if open_tag is None:  # `<div` with no `>`: text, as a browser would show it
+            return ["other", region, None]
         tag = open_tag.group(2).lower()
         attrs = attributes(open_tag.group(0))
         newlines = "\n" * region.count("\n")

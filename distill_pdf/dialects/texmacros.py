@@ -258,7 +258,7 @@ class MacroSet:
             lines.append(f"\\providecolor{{{name}}}{{HTML}}{{{value or '000000'}}}")
         if "mathbf" in self.used_words:
             # MathJax bolds Greek in \mathbf too; unicode-math's text-font \mathbf has no Greek
-            lines.insert(0, r"\unimathsetup{mathbf=sym}")
+            lines.insert(0, r"\ifdefined\unimathsetup\unimathsetup{mathbf=sym}\fi")
         if not lines:
             return ""
         return "\n% math macros and colors defined in the post\n" + "\n".join(lines) + "\n"

@@ -14,6 +14,7 @@ BLOCK_MATH = (
     r"^ {0,3}\$\$(?P<math_single>[^\n]*?[^\n\\])\$\$[ \t]*(?:\n|$)|"
     r"^ {0,3}\$\$(?P<math_open>[^\n$]*)\n"
 )
+_DOUBLE = re.compile(r"(?<!\\)\$\$")
 _CLOSE = re.compile(r"^(?P<last>[^\n]*?)\$\$[ \t]*(?:\n|$)", re.M)
 
 # pandoc's rule: no space after the opening $, none before the closing one,
@@ -28,6 +29,10 @@ def parse_block_math(block, m, state):
     single = m.group("math_single")
     if single is not None:
         state.append_token({"type": "block_math", "raw": single.strip()})
+        return m.end()
+    last = state.last_token()
+    if last and last["type"] == "paragraph" and len(_DOUBLE.findall(last["text"])) % 2:
+        state.add_paragraph(m.group(0))  # it closes a `$$` the paragraph opened: inline math
         return m.end()
     close = _CLOSE.search(state.src, m.end())
     if close is None:

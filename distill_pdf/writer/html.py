@@ -17,12 +17,17 @@ INLINE = {
     "sup": (r"\textsuperscript{", "}"), "sub": (r"\textsubscript{", "}"),
     "kbd": (r"\dpkbd{", "}"), "b": (r"\textbf{", "}"), "strong": (r"\textbf{", "}"),
     "i": (r"\emph{", "}"), "em": (r"\emph{", "}"), "cite": (r"\emph{", "}"), "var": (r"\emph{", "}"),
-    "u": (r"\uline{", "}"), "ins": (r"\uline{", "}"), "s": (r"\sout{", "}"), "del": (r"\sout{", "}"),
-    "strike": (r"\sout{", "}"), "code": (r"\texttt{", "}"), "tt": (r"\texttt{", "}"),
+    "u": ("{", "}"), "ins": ("{", "}"), "s": ("{", "}"), "del": ("{", "}"), "strike": ("{", "}"), "code": (r"\texttt{", "}"), "tt": (r"\texttt{", "}"),
     "samp": (r"\texttt{", "}"), "small": (r"{\small{}", "}"), "mark": (r"\dpmark{", "}"),
     "q": ("``", "''"), "span": ("{", "}"), "abbr": ("{", "}"), "time": ("{", "}"), "font": ("{", "}"),
     "label": ("{", "}"), "dfn": (r"\emph{", "}"), "big": (r"{\large{}", "}"), "nobr": ("{", "}"),
 }
+# Block tags end the paragraph with \endgraf, TeX's \par under another name: a literal \par inside
+# the argument of \textbf, \href, \section ... (`**a <div> b**`) is an error, \endgraf is not.
+# ulem's \sout and \uline break on links, notes and labels inside them: these tags mark their text
+# pieces one by one instead (see HtmlTranslator.mark and LatexRenderer.text)
+MARKS = {"u": r"\uline", "ins": r"\uline", "s": r"\sout", "del": r"\sout", "strike": r"\sout"}
+MONO = {"code", "tt", "samp", "kbd"}  # their text is escaped for the mono font's coverage
 BLOCK = {"p", "div", "section", "article", "header", "footer", "main", "aside", "center", "nav",
          "blockquote", "ul", "ol", "li", "dl", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6",
          "figure", "picture", "address", "hgroup", "table", "thead", "tbody", "tfoot", "tr", "td", "th",
@@ -46,6 +51,7 @@ class HtmlTranslator(HTMLParser):
         self.capture: list[str] | None = None  # <summary>/<figcaption> text being collected
         self.figure_image: dict | None = None
         self.figure_depth = 0
+        self.marks: list[tuple[int, str]] = []  # (inline_stack depth, \sout or \uline) of open MARKS
 
     # -- entry points -------------------------------------------------------
     def translate(self, raw: str) -> str:
@@ -73,7 +79,22 @@ class HtmlTranslator(HTMLParser):
         if self.inline_stack and "\n" in data:  # no \par inside \texttt{..} or \href{..}{..}
             data = re.sub(r"\n\s*\n", "\n", data)
         if not self.hidden and data:
-            self.emit(escape(data if self.capture is not None or data.strip() else " "))
+            text = escape(data if self.capture is not None or data.strip() else " ", self.role())
+            mark = self.mark()
+            self.emit(f"{mark}{{{text}}}" if mark and data.strip() else text)
+
+    def _open_marks(self) -> list[str]:
+        while self.marks and self.marks[-1][0] > len(self.inline_stack):
+            self.marks.pop()
+        return [kind for _, kind in self.marks]
+
+    def mark(self) -> str | None:
+        """\\sout or \\uline while a <del>/<s>/<u>/<ins> is open, for each piece of text inside it."""
+        return next((kind for kind in reversed(self._open_marks()) if kind != "mono"), None)
+
+    def role(self) -> str:
+        """The font role text is escaped for: "mono" inside <code>, <kbd> ..."""
+        return "mono" if "mono" in self._open_marks() else "serif"
 
     def handle_starttag(self, tag, attrs):
         attrs = {k: (v or "") for k, v in attrs}
@@ -94,18 +115,20 @@ class HtmlTranslator(HTMLParser):
             self._open(rf"\href{{{escape_url(href)}}}{{" if href and not href.startswith("#") else "{", "}")
         elif tag in INLINE:
             self._open(*INLINE[tag])
+            if tag in MARKS or tag in MONO:
+                self.marks.append((len(self.inline_stack), MARKS.get(tag, "mono")))
         elif tag == "details":
             self.block_stack.append("\\end{dpdetails}\n")
             self.emit("\n\\begin{dpdetails}")
         elif tag == "figure":
             self.figure_depth += 1
-            self.emit("\n\\par ")
+            self.emit("\n\\endgraf ")
         elif tag in ("summary", "figcaption"):
             self.capture = []
         elif tag in EMBEDS:
             self.emit(self.r.embed(tag, attrs.get("src") or attrs.get("data") or ""))
         elif tag in BLOCK:
-            self.emit("\n\\par ")
+            self.emit("\n\\endgraf ")
         elif tag not in IGNORED:
             self.r.warn(f"dropped <{tag}>")
 
@@ -139,7 +162,7 @@ class HtmlTranslator(HTMLParser):
                 self.emit(self.r.html_figure(self.figure_image, ""))
                 self.figure_image = None
         elif tag in BLOCK:
-            self.emit("\n\\par ")
+            self.emit("\n\\endgraf ")
 
     def handle_comment(self, data):
         pass

@@ -70,6 +70,7 @@ class LatexRenderer(BaseRenderer):
         self.list_depth = 0
         self.boxed = 0          # inside a box or table: margin notes cannot go there
         self.in_note = 0
+        self.strike = 0         # inside ~~..~~
         self.notes_rendering: set[int] = set()
         self.top_level = _top_heading_level(document.tokens)
         self.slugs: dict[str, str] = {}
@@ -144,7 +145,7 @@ class LatexRenderer(BaseRenderer):
         self.list_depth += 1
         inner = self.render_tokens(token["children"], state)
         self.list_depth -= 1
-        return f"\\begin{{dpquote}}\n{inner.strip()}\n\\end{{dpquote}}\n\n"
+        return f"\\begin{{dpquote}}\n{_runin_closed(inner)}\n\\end{{dpquote}}\n\n"
 
     def alert(self, token, state):
         kind, title = token["attrs"]["kind"], token["attrs"]["title"]
@@ -152,7 +153,7 @@ class LatexRenderer(BaseRenderer):
         self.boxed += 1
         inner = self.render_tokens(token["children"], state)
         self.boxed -= 1
-        return f"\\begin{{dpalert}}{{{kind}}}{{{heading}}}\n{inner.strip()}\n\\end{{dpalert}}\n\n"
+        return f"\\begin{{dpalert}}{{{kind}}}{{{heading}}}\n{_runin_closed(inner)}\n\\end{{dpalert}}\n\n"
 
     def list(self, token, state):
         if self.list_depth >= MAX_LIST_DEPTH:
@@ -163,6 +164,8 @@ class LatexRenderer(BaseRenderer):
         options = []
         if attrs.get("start") not in (None, 1):
             options.append(f"start={int(attrs['start'])}")
+        if attrs.get("ordered") and self.list_depth:  # 1. at every level, as browsers show it
+            options.append(r"label=\arabic*.")         # (\alph stops at z: "Counter too large")
         if token.get("tight", True):
             options.append("noitemsep")
         opt = f"[{','.join(options)}]" if options else ""
@@ -172,11 +175,12 @@ class LatexRenderer(BaseRenderer):
         return f"\\begin{{{env}}}{opt}\n{items}\\end{{{env}}}\n\n"
 
     def list_item(self, token, state):
-        return "\\item " + self.render_tokens(token["children"], state).strip() + "\n"
+        # `{}`: an item whose text starts with `[` is not \item[label]
+        return "\\item{} " + _runin_closed(self.render_tokens(token["children"], state)) + "\n"
 
     def task_list_item(self, token, state):
         box = r"\dpchecked" if token["attrs"].get("checked") else r"\dpunchecked"
-        return f"\\item[{box}] " + self.render_tokens(token["children"], state).strip() + "\n"
+        return f"\\item[{box}] " + _runin_closed(self.render_tokens(token["children"], state)) + "\n"
 
     def block_code(self, token, state):
         info = (token.get("attrs") or {}).get("info")
@@ -213,7 +217,9 @@ class LatexRenderer(BaseRenderer):
         if not raw.isascii() and fonts.uncovered(raw):
             codes = ", ".join(f"U+{ord(c):04X}" for c in sorted(fonts.uncovered(raw)))
             self.warn(f"no font has {codes}; printed as its code")
-        return escape(raw)
+        mark = r"\sout" if self.strike else self.html.mark()
+        text = escape(raw, self.html.role())
+        return f"{mark}{{{text}}}" if mark and raw.strip() else text
 
     def citation(self, token, state):
         """Citation tokens come from the citations plugin, which also renders them."""
@@ -226,7 +232,12 @@ class LatexRenderer(BaseRenderer):
         return f"\\textbf{{{self.children(token, state)}}}"
 
     def strikethrough(self, token, state):
-        return f"\\sout{{{self.children(token, state)}}}"
+        # each text piece gets its own \sout (see text()): ulem breaks on links and notes inside it
+        self.strike += 1
+        try:
+            return self.children(token, state)
+        finally:
+            self.strike -= 1
 
     def codespan(self, token, state):
         return code.inline_code(token["raw"])
@@ -267,7 +278,7 @@ class LatexRenderer(BaseRenderer):
         body = self.render_tokens(self.document.footnotes.get(index, []), state).strip()
         self.in_note -= 1
         self.notes_rendering.discard(index)
-        body = re.sub(r"\n{2,}", r"\\par ", body)
+        body = re.sub(r"\n{2,}", r"\\endgraf ", body)  # \par, but allowed where `**a[^1]**` puts it
         return f"\\footnote{{{body}}}" if self.boxed else f"\\dpnote{{{body}}}"
 
     # -- figures and images -------------------------------------------------
@@ -282,7 +293,7 @@ class LatexRenderer(BaseRenderer):
 
     def html_figure(self, attrs: dict | None, caption: str) -> str:
         if not attrs:
-            return f"\\par {caption}\\par "
+            return f"\\endgraf {caption}\\endgraf "
         src = attrs.get("src", "")
         prepared = self._prepare(src)
         graphic = (self._placeholder_for(src) if prepared is None
@@ -312,6 +323,8 @@ class LatexRenderer(BaseRenderer):
 
     def _prepare(self, src: str):
         if not src:
+            self._problem = "no image source given"
+            self.warn("image with no source")
             return None
         if self.prepare_image is None:
             self._problem = "images disabled"
@@ -325,7 +338,7 @@ class LatexRenderer(BaseRenderer):
 
     def _placeholder_for(self, src: str) -> str:
         reason = getattr(self, "_problem", "not found")
-        return f"\\dpplaceholder{{{escape(src, 'mono')}}}{{{escape(reason)}}}"
+        return f"\\dpplaceholder{{{escape(src, 'mono') or '--'}}}{{{escape(reason)}}}"  # never empty: \\ \\ fails
 
     def _include_name(self, prepared) -> str:
         source = Path(prepared.path)
@@ -433,6 +446,13 @@ class LatexRenderer(BaseRenderer):
                 count = seen.get(base, 0)
                 seen[base] = count + 1
                 self.slugs[id(token)] = base if count == 0 else f"{base}-{count}"
+
+
+def _runin_closed(latex: str) -> str:
+    """A run-in heading (\\paragraph) right after \\item (list items, quotes: dpquote is a list) is
+    a LaTeX error ("perhaps a missing \\item"): start the item's paragraph first. Comes back stripped."""
+    tail = latex.strip()
+    return "\\leavevmode" + tail if tail.startswith(("\\paragraph{", "\\subparagraph{")) else tail
 
 
 def _walk(tokens):

@@ -64,6 +64,8 @@ def render_table(rows: list[Row], in_box: bool = False) -> str:
         cells = row.cells + [""] * (ncols - len(row.cells))
         if row.head:
             cells = [rf"\textbf{{{c}}}" if c else c for c in cells]
+        # `{}`: a row that starts with `[` or `*` would be read as `\\[<space>]` or `\\*` after the last one
+        cells = ["{}" + c if c.startswith(("[", "*")) else c for c in cells]
         return " & ".join(cells) + r" \\"
 
     head = [line(r) for r in rows if r.head]
