@@ -175,6 +175,11 @@ def git_revision() -> str:
         return "?"
 
 
+TECTONIC_VERSION = ("import subprocess; from distill_pdf.compile import find_engine; "
+                    "print(subprocess.run([find_engine('tectonic').executable, '--version'], "
+                    "capture_output=True, text=True).stdout)")
+
+
 def has_tectonic() -> bool:
     probe = subprocess.run([sys.executable, "-c", "from distill_pdf.compile import find_engine; "
                             "find_engine('tectonic')"], capture_output=True)
@@ -555,7 +560,7 @@ def main() -> int:
                     "python": platform.python_version(), "load_before": os.getloadavg()},
         "versions": {"distill-pdf": git_revision(), "xelatex": version(["xelatex", "--version"]),
                      "pandoc": version([pandoc, "--version"]),
-                     "tectonic": version(["tectonic", "--version"]) if with_tectonic else None},
+                     "tectonic": version([sys.executable, "-c", TECTONIC_VERSION]) if with_tectonic else None},
         "settings": {"runs": args.runs, "archive_runs": args.archive_runs, "jobs": args.jobs,
                      "corpus": str(corpus), "seed_citations": "pybtex"},
     }

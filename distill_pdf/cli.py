@@ -211,8 +211,23 @@ def _print_warnings(warnings) -> None:
     if not warnings:
         return
     err.print(f"[yellow]{len(warnings)} warning{'s' if len(warnings) != 1 else ''}:[/yellow]")
-    for warning in warnings:
-        err.print(f"  {warning}", markup=False)
+    for line in group_warnings(warnings):
+        err.print(f"  {line}", markup=False)
+
+
+def group_warnings(warnings, shown_lines: int = 8) -> list[str]:
+    """One line per distinct message: `post.md:3,9,14: dropped <span> (3x)`, in first-seen order."""
+    groups: dict[tuple, list] = {}
+    for w in warnings:
+        path, line, message = getattr(w, "path", None), getattr(w, "line", None), getattr(w, "message", str(w))
+        groups.setdefault((str(path) if path else "", message), []).append(line)
+    out = []
+    for (path, message), lines in groups.items():
+        numbers = sorted({n for n in lines if n})
+        where = ",".join(map(str, numbers[:shown_lines])) + (",..." if len(numbers) > shown_lines else "")
+        prefix = f"{path}:{where}: " if path and where else (f"{path}: " if path else "")
+        out.append(f"{prefix}{message}" + (f" ({len(lines)}x)" if len(lines) > 1 else ""))
+    return out
 
 
 class _reporting:

@@ -3,8 +3,14 @@
 Public API (used by the renderer and the CLI)::
 
     engine = find_engine("auto")          # or "tectonic" / "xelatex"; EngineMissing if none runs
-    result = compile_tex(tex_path, engine, timeout=300, bibliography=False)
-    result.pdf, result.errors, result.overfull, result.missing_chars, result.warnings
+    result = compile_tex(tex_path, engine, timeout=300, bibliography=False,
+                         format_cache=None)  # a folder: precompiled preambles (xelatex)
+    result.pdf, result.errors, result.overfull, result.missing_chars, result.warnings, result.pages
+
+Passes are decided here for both engines (tectonic runs with ``--reruns 0``; only with
+biblatex does tectonic decide, as it runs biber itself): another pass only when one would
+typeset differently (see :func:`_rerun_reason`); a table of contents is predicted from the
+headings before the first pass (:func:`_predict_toc`).
 
 Shell escape is never enabled: xelatex gets ``-no-shell-escape`` (and ``shell_escape=f``,
 ``openout_any=p`` in its environment), tectonic gets ``--untrusted`` and never ``-Z shell-escape``.

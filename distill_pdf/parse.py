@@ -38,6 +38,26 @@ class LinedBlockState(BlockState):
         super().process(src)
         self._newlines = None
 
+    def child_state(self, src: str, *args, **kwargs) -> "LinedBlockState":
+        """A quote's or list item's inner state. mistune makes it once the parent's cursor is past
+        the container (past the whole list, for an item), so find where the container's text
+        starts: its first line, in the parent's lines after the previous container's."""
+        child = super().child_state(src, *args, **kwargs)
+        src_lines = src.split("\n")
+        first = next((i for i, line in enumerate(src_lines) if line.strip()), None)
+        if first is not None:
+            key = "".join(src_lines[first].split())
+            lines = self.src.split("\n")
+            block = self.src.count("\n", 0, getattr(self, "block_start", 0))  # the list's or quote's line
+            for i in range(max(getattr(self, "_next_child", 0), block), len(lines)):
+                if "".join(lines[i].split()).endswith(key):  # "- item" / "> text" ends with "item" / "text"
+                    self._next_child = i + 1
+                    child.line_base = self.line_base + i - first
+                    return child
+        lines_in = src.count("\n") + (0 if src.endswith("\n") else 1)  # fallback: count back
+        child.line_base = max(self.current_line() - lines_in, 1)
+        return child
+
     def current_line(self) -> int:
         if self._newlines is None:
             self._newlines = [i for i, ch in enumerate(self.src) if ch == "\n"]
@@ -59,6 +79,12 @@ class LinedBlockState(BlockState):
             self.tokens.append({"type": "paragraph", "text": text, "line": self.current_line()})
 
 
+class LinedBlockParser(mistune.BlockParser):
+    def parse_method(self, m, state):
+        state.block_start = m.start()  # where a list or quote begins, for its children's lines
+        return super().parse_method(m, state)
+
+
 @dataclass
 class Document:
     """The parsed body: block tokens plus footnote bodies by number."""
@@ -69,7 +95,7 @@ class Document:
 
 
 def markdown_parser(extra_plugins=()) -> mistune.Markdown:
-    block = mistune.BlockParser(max_nested_level=MAX_NESTING)
+    block = LinedBlockParser(max_nested_level=MAX_NESTING)
     block.state_cls = LinedBlockState
     md = mistune.Markdown(renderer=None, block=block,
                           inline=mistune.InlineParser(hard_wrap=False, max_nested_level=MAX_NESTING))

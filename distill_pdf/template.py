@@ -132,21 +132,24 @@ def context(post: Post, body: str, *, paper: str = "a4", bibliography: str = "",
 
 
 def _title_with_math(title: str) -> str:
-    """Titles may hold $math$: checked math stays math, the rest is escaped text."""
-    from .writer.mathcheck import MathError, check_math
-    parts = title.split("$")
-    if len(parts) % 2 == 0:
-        return escape(title)
+    """Titles may hold $math$ (as the body reads it): checked math stays math, the rest is text."""
+    import re
+
+    from .syntax.math import math_spans
+    from .writer.mathcheck import MathError, check_math, katex_compatible
     out = []
-    for i, part in enumerate(parts):
-        if i % 2:
-            try:
-                check_math(part)
-                out.append(rf"\({part}\)")
-            except MathError:
-                out.append(escape(f"${part}$"))
-        else:
+    for is_math, part in math_spans(title):
+        if not is_math:
             out.append(escape(part))
+            continue
+        try:
+            check_math(part)
+            if "%" in part.replace(r"\%", ""):  # a comment would swallow the closing \)
+                raise MathError("comment")
+            tex = katex_compatible(re.sub(r"(?<!\\)#", r"\\#", part))
+            out.append(rf"\({tex}\)")
+        except MathError:
+            out.append(escape(f"${part}$"))
     return "".join(out)
 
 

@@ -253,6 +253,19 @@ def test_broken_math_is_an_error_at_its_line(box, body, line, phrase):
     no_pdfs(box)
 
 
+@pytest.mark.parametrize("body, line", [
+    ("Para.\n\n- a\n- b $\\frac{1}{2$\n\nAfter.\n", 7),
+    ("> a\n>\n> - x\n>   - y $}$\n", 7),
+    ("- a\n\n  - b\n\n    - c $}$\n\n  - d\n", 8),
+    ("Para.\n\n> [!NOTE]\n> Text\n>\n> $$\n> \\begin{x}\n> $$\n", 10),  # the formula's line
+    ("1. one\n2. two\n\n   text $\\input{x}$\n", 7),
+    ("x\n\n- x\n  - x\n    - x $}$\n", 8),
+])
+def test_errors_inside_lists_and_quotes_name_their_own_line(box, body, line):
+    post = box.post(body)
+    failed(box.run(post, "-o", box.out / "x.pdf", engine=False), 1, f"{post}:{line}: ")
+
+
 @pytest.mark.parametrize("command", ["input{/etc/passwd}", "write18{touch pwned}", "immediate\\openout1=pwned",
                                      "catcode`\\@=11", "csname input\\endcsname{/etc/hostname}",
                                      "^^5cinput{/etc/passwd}"])
@@ -502,19 +515,16 @@ def test_latex_error_names_the_markdown_line_and_keeps_the_log(box):
 
 @needs_engine
 def test_warnings_are_grouped_counted_and_last(box):
-    post = box.post("Intro <blink>x</blink>.\n\n![gone](missing.png)\n\nMore <marquee>y</marquee>.\n")
+    post = box.post("Intro <blink>x</blink>.\n\n![gone](missing.png)\n\nMore <blink>y</blink> <blink>z</blink>.\n")
     out = box.out / "x.pdf"
     run = box.run(post, "-o", out, allowed=(out,))
     assert run.code == 0, run.stderr
-    lines = run.lines
-    header = [i for i, line in enumerate(lines) if line.endswith("warnings:")]
-    assert len(header) == 1, run.stderr
-    count = int(lines[header[0]].split()[0])
-    listed = lines[header[0] + 1: header[0] + 1 + count]
-    assert all(line.startswith(f"  {post}:") for line in listed), run.stderr
-    assert any("dropped <blink>" in w for w in listed) and any("missing.png" in w for w in listed)
-    assert lines[header[0] + 1 + count:] == [lines[-1]] and lines[-1].startswith("wrote ")
-    assert header[0] == 0  # nothing before the warnings: no interleaving with progress
+    assert run.lines == [  # nothing before the warnings (no interleaving), the PDF line last
+        "4 warnings:",
+        f"  {post}:4,8: dropped <blink> (3x)",
+        f"  {post}:6: image missing.png: missing file: missing.png",
+        f"wrote {out} (1 page)",
+    ], run.stderr
 
 
 @needs_engine

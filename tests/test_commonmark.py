@@ -17,7 +17,6 @@ import os
 import re
 import shutil
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -117,35 +116,8 @@ def example_piece(example: Example, folder: Path) -> Piece:
 
 def post_piece(post: Path, folder: Path) -> Piece:
     name = str(post.relative_to(SHARED))
-    with _bibliography_found_by_search():
-        return _piece(name, post, Options(allow_remote=False, citations="pybtex"),
-                      "p" + re.sub(r"[^A-Za-z0-9]", "", name)[-40:])
-
-
-@contextmanager
-def _bibliography_found_by_search():
-    """Until the Jekyll/MDX dialects resolve `bibliography:` the way their sites do (al-folio:
-    assets/bibliography/, rehype-citation: the project's data/), find the file by name above the
-    post, so those posts' bodies (the most math-heavy of the corpus) still get compiled here.
-    Inert for posts whose bibliography the core finds itself."""
-    real = pipeline.load_post
-
-    def load(path, diagnostics=None):
-        post = real(path, diagnostics)
-        names = post.meta.get("bibliography")
-        if isinstance(names, str) and not (post.path.parent / names.strip()).is_file():
-            found = [p for folder in post.path.resolve().parents if SHARED.resolve() in folder.parents
-                     for p in (folder / names.strip(), folder / "assets" / "bibliography" / names.strip(),
-                               folder / "data" / names.strip()) if p.is_file()]
-            if found:
-                post.meta["bibliography"] = os.path.relpath(found[0], post.path.resolve().parent)
-        return post
-
-    pipeline.load_post = load
-    try:
-        yield
-    finally:
-        pipeline.load_post = real
+    return _piece(name, post, Options(allow_remote=False, citations="pybtex"),
+                  "p" + re.sub(r"[^A-Za-z0-9]", "", name)[-40:])
 
 
 def _piece(name: str, post: Path, options: Options, prefix: str) -> Piece:
@@ -339,12 +311,9 @@ def test_grouped_compile_names_the_failing_example(tmp_path):
 # --------------------------------------------------------------------------- real posts
 
 
-# Posts the core cannot convert yet, and why; each is an xfail until its dialect lands (then XPASS).
-KNOWN_GAPS = {
-    "iclr-blogposts__": "al-folio keeps `bibliography:` in assets/bibliography/ (Jekyll dialect)",
-    "timlrx__tailwind-nextjs-starter-blog/data/blog/new-features-in-v1.mdx":
-        "rehype-citation resolves `bibliography:` from the project's data/ folder",
-}
+# Posts the core cannot convert yet, and why (a prefix of the path under the corpus): each is an
+# xfail until its dialect lands. Empty: every post converts and compiles.
+KNOWN_GAPS: dict[str, str] = {}
 
 
 def _known_gap(post: Path) -> str | None:

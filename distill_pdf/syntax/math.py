@@ -25,6 +25,23 @@ INLINE_MATH = (
 )
 
 
+_INLINE = re.compile(INLINE_MATH)
+
+
+def math_spans(text: str) -> list[tuple[bool, str]]:
+    """``(is_math, piece)`` of a one-line string (a title), by the body's rules for inline math:
+    `Cost $x^2$` holds math, `$5 and $10` does not."""
+    out, pos = [], 0
+    for m in _INLINE.finditer(text):
+        if m.start() and text[m.start() - 1] == "\\":
+            continue  # \$ is a dollar sign
+        out.append((False, text[pos:m.start()]))
+        out.append((True, m.group("math_double") if m.group("math_double") is not None else m.group("math_text")))
+        pos = m.end()
+    out.append((False, text[pos:]))
+    return [(is_math, piece) for is_math, piece in out if piece or is_math]
+
+
 def parse_block_math(block, m, state):
     single = m.group("math_single")
     if single is not None:

@@ -71,6 +71,16 @@ class HtmlTranslator(HTMLParser):
     def close_all(self) -> str:
         return self.close_inline() + "".join(reversed(self.block_stack))
 
+    def close_blocks_above(self, depth: int) -> str:
+        """Close the <details> boxes opened inside a quote, alert or list item as it ends: LaTeX
+        environments must nest (an unclosed one would end the document inside another)."""
+        if len(self.block_stack) <= depth:
+            return ""
+        closers = self.close_above(self.floor) + "".join(reversed(self.block_stack[depth:]))
+        self.r.boxed = max(0, self.r.boxed - sum(c == "\\end{dpdetails}\n" for c in self.block_stack[depth:]))
+        del self.block_stack[depth:]
+        return closers
+
     # -- HTMLParser events --------------------------------------------------
     def emit(self, latex: str) -> None:
         (self.capture if self.capture is not None else self.out).append(latex)
@@ -105,7 +115,7 @@ class HtmlTranslator(HTMLParser):
         elif tag == "br":
             self.emit(r"\dpbr{}")
         elif tag == "hr":
-            self.emit("\n\\dphr\n")
+            self.emit("\n\\dphr ")  # no newline after: with a following "\n" it would be a \par
         elif tag == "img":
             self._image(attrs)
         elif tag == "input" and attrs.get("type") == "checkbox":
@@ -120,6 +130,7 @@ class HtmlTranslator(HTMLParser):
         elif tag == "details":
             self.block_stack.append("\\end{dpdetails}\n")
             self.emit("\n\\begin{dpdetails}")
+            self.r.boxed += 1  # a box: figures inside cannot float, notes become footnotes
         elif tag == "figure":
             self.figure_depth += 1
             self.emit("\n\\endgraf ")
@@ -149,6 +160,7 @@ class HtmlTranslator(HTMLParser):
             if "\\end{dpdetails}\n" in self.block_stack:
                 self.block_stack.remove("\\end{dpdetails}\n")
                 self.emit(self.close_inline() + "\n\\end{dpdetails}\n")
+                self.r.boxed = max(0, self.r.boxed - 1)
         elif tag == "summary" and self.capture is not None:
             title, self.capture = "".join(self.capture).strip(), None
             self.emit(rf"\dpdetailstitle{{{title}}}" + "\n")

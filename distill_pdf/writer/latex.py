@@ -20,7 +20,7 @@ from ..load import Post
 from ..parse import Document
 from . import code, tables
 from .html import HtmlTranslator
-from .mathcheck import MathError, check_math
+from .mathcheck import MathError, check_math, katex_compatible
 from .text import escape, escape_pdf_string, escape_url, plain_text
 
 SECTIONS = ("section", "subsection", "subsubsection", "paragraph", "subparagraph")
@@ -29,8 +29,6 @@ _MATH_ENVS = re.compile(r"\\(begin|end)\{(equation|align|gather|multline|flalign
 _MATH_ENV_REPLACEMENT = {"equation": None, "align": "aligned", "gather": "gathered", "multline": "multlined",
                          "flalign": "aligned", "alignat": "alignedat", "eqnarray": "aligned"}
 _NUMBERING = re.compile(r"\\(nonumber|notag)\b|\\label\{[^{}]*\}")
-_TEXT_LOGOS = re.compile(r"(?<!\\)\\(LaTeXe|LaTeX|TeX|KaTeX)(?![A-Za-z])")
-_LOGO_TEXT = {"LaTeXe": r"\LaTeXe", "LaTeX": r"\LaTeX", "TeX": r"\TeX", "KaTeX": r"Ka\TeX"}
 
 
 @dataclass
@@ -71,6 +69,7 @@ class LatexRenderer(BaseRenderer):
         self.boxed = 0          # inside a box or table: margin notes cannot go there
         self.in_note = 0
         self.strike = 0         # inside ~~..~~
+        self.in_title = 0       # inside a heading or caption (moving arguments)
         self.notes_rendering: set[int] = set()
         self.top_level = _top_heading_level(document.tokens)
         self.slugs: dict[str, str] = {}
@@ -130,7 +129,9 @@ class LatexRenderer(BaseRenderer):
     def heading(self, token, state):
         level = token["attrs"]["level"]
         command = SECTIONS[min(max(level - self.top_level, 0), len(SECTIONS) - 1)]
-        title = self.children(token, state).strip()
+        self.in_title += 1
+        title = _protected(self.children(token, state).strip())
+        self.in_title -= 1
         plain = escape_pdf_string(_plain(token))
         slug = self.slugs.get(id(token))
         label = rf"\label{{sec:{slug}}}" if slug else ""
@@ -143,7 +144,8 @@ class LatexRenderer(BaseRenderer):
         if self.list_depth >= MAX_LIST_DEPTH:
             return self.render_tokens(token["children"], state)
         self.list_depth += 1
-        inner = self.render_tokens(token["children"], state)
+        depth = len(self.html.block_stack)
+        inner = self.render_tokens(token["children"], state) + self.html.close_blocks_above(depth)
         self.list_depth -= 1
         return f"\\begin{{dpquote}}\n{_runin_closed(inner)}\n\\end{{dpquote}}\n\n"
 
@@ -151,7 +153,8 @@ class LatexRenderer(BaseRenderer):
         kind, title = token["attrs"]["kind"], token["attrs"]["title"]
         heading = escape(title) if title else kind.capitalize()
         self.boxed += 1
-        inner = self.render_tokens(token["children"], state)
+        depth = len(self.html.block_stack)
+        inner = self.render_tokens(token["children"], state) + self.html.close_blocks_above(depth)
         self.boxed -= 1
         return f"\\begin{{dpalert}}{{{kind}}}{{{heading}}}\n{_runin_closed(inner)}\n\\end{{dpalert}}\n\n"
 
@@ -176,11 +179,15 @@ class LatexRenderer(BaseRenderer):
 
     def list_item(self, token, state):
         # `{}`: an item whose text starts with `[` is not \item[label]
-        return "\\item{} " + _runin_closed(self.render_tokens(token["children"], state)) + "\n"
+        depth = len(self.html.block_stack)
+        inner = self.render_tokens(token["children"], state) + self.html.close_blocks_above(depth)
+        return "\\item{} " + _runin_closed(inner) + "\n"
 
     def task_list_item(self, token, state):
         box = r"\dpchecked" if token["attrs"].get("checked") else r"\dpunchecked"
-        return f"\\item[{box}] " + _runin_closed(self.render_tokens(token["children"], state)) + "\n"
+        depth = len(self.html.block_stack)
+        inner = self.render_tokens(token["children"], state) + self.html.close_blocks_above(depth)
+        return f"\\item[{box}] " + _runin_closed(inner) + "\n"
 
     def block_code(self, token, state):
         info = (token.get("attrs") or {}).get("info")
@@ -192,8 +199,9 @@ class LatexRenderer(BaseRenderer):
     def block_math(self, token, state):
         tex = self._checked_math(token["raw"])
         if _MATH_ENVS.search(tex):
-            tex = re.sub(r"\n[ \t]*(?=\n)", "", _as_inner_math(tex)).strip("\n")
-        if not tex.strip():
+            tex = re.sub(r"\n[ \t]*(?=\n)", "", _as_inner_math(tex))
+        tex = tex.strip()  # "\n" + tex + "\n" below: a blank line at either end is a \par too
+        if not tex:
             return ""  # `$$ $$`: an empty \[ \] would hold a blank line, a \par in math mode
         return f"\\[\n{tex}\n\\]\n\n"
 
@@ -249,10 +257,16 @@ class LatexRenderer(BaseRenderer):
         return "\n"
 
     def inline_html(self, token, state):
-        return self.html.translate(token["raw"])
+        # no blank line (a \par) in inline text: it may be inside \emph{..} (`*a <hr> b*`)
+        return re.sub(r"\n[ \t]*\n\s*", "\n", self.html.translate(token["raw"]))
 
     def inline_math(self, token, state):
-        return f"\\({self._checked_math(token['raw'])}\\)"
+        tex = self._checked_math(token["raw"])
+        if _MATH_ENVS.search(tex):  # `$$\begin{align}..$$` inside a paragraph: display-only envs
+            tex = _as_inner_math(tex)
+        # braced when it holds `&` (a matrix): \textbf{..} rescans its argument, and in a table
+        # an `&` outside braces there ends the cell ("Forbidden control sequence")
+        return f"{{\\({tex}\\)}}" if "&" in tex else f"\\({tex}\\)"
 
     def link(self, token, state):
         url = token["attrs"]["url"]
@@ -278,18 +292,33 @@ class LatexRenderer(BaseRenderer):
         body = self.render_tokens(self.document.footnotes.get(index, []), state).strip()
         self.in_note -= 1
         self.notes_rendering.discard(index)
+        if self.in_title:  # a heading or caption is a moving argument: the note's text, in brackets
+            text = " ".join(" ".join(_plain(t) for t in self.document.footnotes.get(index, [])).split())
+            return f" ({escape(text)})" if text else ""
         body = re.sub(r"\n{2,}", r"\\endgraf ", body)  # \par, but allowed where `**a[^1]**` puts it
-        return f"\\footnote{{{body}}}" if self.boxed else f"\\dpnote{{{body}}}"
+        # \footnote in boxes (tables, alerts, <sup>..</sup>): a margin note cannot start in one
+        return f"\\footnote{{{body}}}" if self.boxed or self.html.inline_stack else f"\\dpnote{{{body}}}"
 
     # -- figures and images -------------------------------------------------
     def figure(self, image_token) -> str:
         src = image_token["attrs"]["url"]
-        caption = self.children(image_token).strip()
+        self.in_title += 1
+        caption = _protected(self.children(image_token).strip())
+        self.in_title -= 1
         prepared = self._prepare(src)
         graphic = (self._placeholder_for(src) if prepared is None
                    else f"\\dpgraphic{{{_width(prepared)}}}{{{self._include_name(prepared)}}}")
+        if self.in_note or self.boxed:
+            return self._figure_in_place(graphic, caption) + "\n\n"
         cap = f"\\caption{{{caption}}}\n" if caption else ""
         return f"\\begin{{figure}}[!htbp]\n\\centering\n{graphic}\n{cap}\\end{{figure}}\n\n"
+
+    def _figure_in_place(self, graphic: str, caption: str) -> str:
+        """A figure in a note or a box (alert, details, table) cannot float: set it where it is."""
+        if self.in_note:  # \endgraf: the note may sit in a \textbf{..}
+            return f"\\endgraf{{\\centering {graphic}\\endgraf}}{caption}\\endgraf "
+        cap = f"\\captionof{{figure}}{{{caption}}}\n" if caption else ""
+        return f"\n\\par\\medskip{{\\centering\n{graphic}\\par\n{cap}}}\\medskip\n"
 
     def html_figure(self, attrs: dict | None, caption: str) -> str:
         if not attrs:
@@ -299,6 +328,8 @@ class LatexRenderer(BaseRenderer):
         graphic = (self._placeholder_for(src) if prepared is None
                    else f"\\dpgraphic{{{_width(prepared)}}}{{{self._include_name(prepared)}}}")
         cap = caption or escape(attrs.get("alt", ""))
+        if self.in_note or self.boxed:
+            return self._figure_in_place(graphic, cap)
         cap = f"\\caption{{{cap}}}\n" if cap else ""
         return f"\n\\begin{{figure}}[!htbp]\n\\centering\n{graphic}\n{cap}\\end{{figure}}\n"
 
@@ -416,8 +447,7 @@ class LatexRenderer(BaseRenderer):
         except MathError as exc:
             raise self.fail(str(exc), self._line_of(tex)) from None
         tex = re.sub(r"(?<!\\)#", r"\\#", tex)
-        tex = re.sub(r"\n[ \t]*(?=\n)", "", tex)  # a blank line is \par, an error in math mode
-        tex = _TEXT_LOGOS.sub(lambda m: rf"\text{{{_LOGO_TEXT[m.group(1)]}}}", tex)  # KaTeX allows them in math
+        tex = katex_compatible(tex)
         return tex + "\n" if "%" in tex.replace(r"\%", "") else tex
 
     def _line_of(self, snippet: str) -> int:
@@ -446,6 +476,15 @@ class LatexRenderer(BaseRenderer):
                 count = seen.get(base, 0)
                 seen[base] = count + 1
                 self.slugs[id(token)] = base if count == 0 else f"{base}-{count}"
+
+
+_FRAGILE = re.compile(r"(?<!\\protect)(?=\\(?:dp[A-Za-z]+|sout|uline)(?![A-Za-z]))")
+
+
+def _protected(latex: str) -> str:
+    """A heading is a moving argument (marks, the table of contents): our macros and ulem's
+    must not expand there (\\dphr would put a \\par in \\markright's argument)."""
+    return _FRAGILE.sub(r"\\protect", latex)
 
 
 def _runin_closed(latex: str) -> str:

@@ -65,3 +65,14 @@ def _check_environments(tex: str) -> None:
             raise MathError(f"`\\end{{{name}}}` does not match an open `\\begin`")
     if stack:
         raise MathError(f"`\\begin{{{stack[-1]}}}` without `\\end{{{stack[-1]}}}`")
+
+
+_TEXT_LOGOS = re.compile(r"(?<!\\)\\(LaTeXe|LaTeX|TeX|KaTeX)(?![A-Za-z])")
+_LOGO_TEXT = {"LaTeXe": r"\LaTeXe", "LaTeX": r"\LaTeX", "TeX": r"\TeX", "KaTeX": r"Ka\TeX"}
+
+
+def katex_compatible(tex: str) -> str:
+    """What KaTeX accepts and LaTeX's math mode does not, made acceptable: a blank line (a
+    \\par, an error in math mode) is dropped, and the text-mode logos \\LaTeX, \\TeX get \\text{}."""
+    tex = re.sub(r"\n[ \t]*(?=\n)", "", tex)
+    return _TEXT_LOGOS.sub(lambda m: rf"\text{{{_LOGO_TEXT[m.group(1)]}}}", tex)

@@ -75,12 +75,10 @@ _LATEX2TEXT = LatexNodes2Text(math_mode="text", strict_latex_spaces=True)
 
 def plain_text(text: str) -> str:
     """Title-like strings that may hold $math$ or LaTeX -> plain Unicode for PDF metadata."""
-    parts = text.split("$")
-    if len(parts) % 2 == 0:  # no math, or an odd `$`: the title shows it all as text (template.py)
-        return " ".join(text.split())
+    from ..syntax.math import math_spans
     out = []
-    for i, part in enumerate(parts):  # prose stays as written: `100% \o/` is not a TeX comment
-        if i % 2:
+    for is_math, part in math_spans(text):  # prose stays as written: `100% \o/` is no TeX comment
+        if is_math:
             try:
                 part = _LATEX2TEXT.latex_to_text(part)
             except Exception:  # pylatexenc raises assorted errors on broken input; keep the raw text
