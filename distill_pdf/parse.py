@@ -49,9 +49,10 @@ class LinedBlockState(BlockState):
             key = "".join(src_lines[first].split())
             lines = self.src.split("\n")
             block = self.src.count("\n", 0, getattr(self, "block_start", 0))  # the list's or quote's line
-            for i in range(max(getattr(self, "_next_child", 0), block), len(lines)):
+            after = self.__dict__.setdefault("_next_child", {})  # per container: its items in order
+            for i in range(after.get(block, block), len(lines)):
                 if "".join(lines[i].split()).endswith(key):  # "- item" / "> text" ends with "item" / "text"
-                    self._next_child = i + 1
+                    after[block] = i + 1
                     child.line_base = self.line_base + i - first
                     return child
         lines_in = src.count("\n") + (0 if src.endswith("\n") else 1)  # fallback: count back
@@ -81,8 +82,12 @@ class LinedBlockState(BlockState):
 
 class LinedBlockParser(mistune.BlockParser):
     def parse_method(self, m, state):
+        outer = getattr(state, "block_start", 0)
         state.block_start = m.start()  # where a list or quote begins, for its children's lines
-        return super().parse_method(m, state)
+        try:
+            return super().parse_method(m, state)
+        finally:  # a block parsed while a list collects its items must not move the list's start
+            state.block_start = outer
 
 
 @dataclass

@@ -232,7 +232,6 @@ def _settings(examples: int) -> settings:
                     suppress_health_check=list(HealthCheck), print_blob=True)
 
 
-@pytest.mark.xfail(reason="open: a $$ inside a task-list quote trips syntax/math.py (issue 5)", strict=False)
 def test_renderer_never_raises(tmp_path_factory):
     """Any post becomes LaTeX, or stops with a DistillError that names its line (bad math only)."""
     folder = tmp_path_factory.mktemp("fuzz")
