@@ -28,10 +28,13 @@ import defusedxml
 import defusedxml.ElementTree
 from PIL import ExifTags, Image, ImageCms, UnidentifiedImageError, features
 
+from . import pngpdf
+
 # Bump when the conversion pipeline changes, so stale cache entries are not reused.
 _PIPELINE = b"distill-pdf-images/1"
 MAX_FILE_BYTES = 200 * 2**20
 MAX_DOWNLOAD_BYTES = 50 * 2**20
+DOWNSCALE_FACTOR = 1.5  # images more than this times print_max_px are scaled down to it
 _CHUNK = 2**16
 _USER_AGENT = "distill-pdf image fetcher (Python urllib)"
 _URL_SAFE = ":/?#[]@!$&'()*+,;=%~"  # RFC 3986 reserved characters, and existing escapes
@@ -74,7 +77,8 @@ class ImageContext:
     allow_remote: bool = True
     remote_timeout: float = 10.0
     max_pixels: int = 100_000_000
-    print_max_px: int = 3000
+    print_max_px: int = 3000  # what an image far larger than print needs is scaled down to
+    png_as_pdf: bool = False  # PNGs as PDF wrappers the engine copies (pngpdf); not for arXiv
 
     @classmethod
     def for_site(
@@ -233,9 +237,9 @@ def _prepare(data: bytes, ctx: ImageContext) -> tuple[Path, tuple[int | None, in
     if kind is None:
         raise _Problem("unsupported format (not PNG, JPEG, PDF, SVG, WebP, GIF, AVIF, TIFF or BMP)")
     if kind == "PDF":
-        return _cached(ctx, data, b"pdf", "pdf", lambda: data), (None, None)
+        return _cached(ctx, data, b"pdf", ("pdf",), lambda: (data, "pdf")), (None, None)
     if kind == "SVG":
-        return _cached(ctx, data, b"svg", "pdf", lambda: _svg_to_pdf(data)), (None, None)
+        return _cached(ctx, data, b"svg", ("pdf",), lambda: (_svg_to_pdf(data), "pdf")), (None, None)
     # Damage becomes a problem message and max_pixels replaces Pillow's bomb warning,
     # so Pillow's warnings would only be noise on the user's terminal.
     with warnings.catch_warnings():
@@ -248,21 +252,41 @@ def _prepare_raster(data: bytes, kind: str, ctx: ImageContext) -> tuple[Path, tu
         width, height = image.size
         if width * height > ctx.max_pixels:
             raise _Problem(f"too large: {width}x{height} pixels (limit {ctx.max_pixels:,})")
-        operation = b"raster max=%d" % ctx.print_max_px
-        ext = "jpg" if kind == "JPEG" else "png"
-        path = _cached(ctx, data, operation, ext,
-                       lambda: _print_ready(image, data, kind, ctx.print_max_px))
+        operation = b"raster max=%d over=%g%s" % (ctx.print_max_px, DOWNSCALE_FACTOR,
+                                                 b" png-as-pdf" if ctx.png_as_pdf else b"")
+        path = _cached(ctx, data, operation, ("jpg", "png", "pdf"),
+                       lambda: _print_file(image, data, kind, ctx))
+    if path.suffix == ".pdf":
+        return path, pngpdf.pixel_size(path)
     with Image.open(path) as done:
         return path, done.size
 
 
-def _cached(ctx: ImageContext, data: bytes, operation: bytes, ext: str,
-            produce: Callable[[], bytes]) -> Path:
-    """Content-addressed, so the same source is converted once whatever its name or post."""
+def _print_file(image: Image.Image, data: bytes, kind: str, ctx: ImageContext) -> tuple[bytes, str]:
+    """The bytes the engine gets and their extension: JPEG, PNG, or with ``png_as_pdf`` a PNG
+    wrapped as a PDF, from the pixels already decoded here (no second decode)."""
+    ready = _print_ready(image, data, kind, ctx.print_max_px)
+    if kind == "JPEG":
+        return ready, "jpg"
+    if ctx.png_as_pdf:
+        wrapped = pngpdf.to_pdf(ready, image if ready is data else None)
+        if wrapped is not None:
+            return wrapped, "pdf"
+    return ready, "png"
+
+
+def _cached(ctx: ImageContext, data: bytes, operation: bytes, extensions: tuple[str, ...],
+            produce: Callable[[], tuple[bytes, str]]) -> Path:
+    """Content-addressed, so the same source is converted once whatever its name or post;
+    ``produce`` gives the bytes and which of ``extensions`` they are."""
     key = hashlib.sha256(_PIPELINE + b"\0" + operation + b"\0" + data).hexdigest()
-    path = ctx.cache_dir / "prepared" / f"{key}.{ext}"
-    if not path.is_file():
-        _write_atomic(path, produce())
+    folder = ctx.cache_dir / "prepared"
+    for ext in extensions:
+        if (folder / f"{key}.{ext}").is_file():
+            return folder / f"{key}.{ext}"
+    made, ext = produce()
+    path = folder / f"{key}.{ext}"
+    _write_atomic(path, made)
     return path
 
 
@@ -296,7 +320,7 @@ def _open_raster(data: bytes, kind: str) -> Image.Image:
 def _print_ready(image: Image.Image, data: bytes, kind: str, max_px: int) -> bytes:
     """Copy PNG/JPEG as they are unless LaTeX would get them wrong or they are oversized."""
     orientation = _decode(image)
-    if (kind in ("PNG", "JPEG") and max(image.size) <= max_px and image.mode != "CMYK"
+    if (kind in ("PNG", "JPEG") and not _oversized(image.size, max_px) and image.mode != "CMYK"
             and not getattr(image, "is_animated", False) and orientation not in _TRANSPOSE):
         return data  # LaTeX ignores EXIF rotation and APNG frames, and mishandles CMYK
     return _reencode(image, kind, max_px, orientation)
@@ -319,7 +343,7 @@ def _reencode(image: Image.Image, kind: str, max_px: int, orientation: object) -
         image, icc = _cmyk_to_rgb(image, icc), None
     elif image.mode not in _PNG_MODES:
         image = _to_8bit(image)
-    if max(image.size) > max_px:
+    if _oversized(image.size, max_px):
         image = _downscale(_drop_opaque_alpha(image), max_px)
     out = io.BytesIO()
     if kind == "JPEG":
@@ -360,6 +384,12 @@ def _drop_opaque_alpha(image: Image.Image) -> Image.Image:
     if image.mode in ("RGBA", "LA") and image.getchannel("A").getextrema() == (255, 255):
         return image.convert("RGB" if image.mode == "RGBA" else "L")
     return image
+
+
+def _oversized(size: tuple[int, int], max_px: int) -> bool:
+    """Far larger than print needs: resampling an image only slightly larger (a 3552-pixel
+    screenshot, with 3000 pixels the aim) costs a cold build 0.3 s and saves the reader nothing."""
+    return max(size) > max_px * DOWNSCALE_FACTOR
 
 
 def _downscale(image: Image.Image, max_px: int) -> Image.Image:

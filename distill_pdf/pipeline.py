@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import compile as engines
-from . import bibliography, dialects, images, mdx, pngpdf, template
+from . import bibliography, dialects, images, mdx, template
 from .errors import CompileTimeout, DistillError, Diagnostic, Diagnostics, UsageError
 from .load import Author, Post, load_post
 from .parse import parse_post
@@ -136,21 +136,14 @@ def build_project(post_path: Path, options: Options, diagnostics: Diagnostics,
     site_root = (Path(options.site_root).resolve() if options.site_root
                  else dialect.site_root or find_site_root(post.path))
     ctx = images.ImageContext.for_site(post.path, site_root, cache_dir=cache_dir(options) / "images",
-                                       allow_remote=options.allow_remote)
+                                       allow_remote=options.allow_remote, png_as_pdf=png_as_pdf)
     if options.public_dir or options.aliases:
         ctx = dataclasses.replace(
             ctx, public_dir=Path(options.public_dir).resolve() if options.public_dir else ctx.public_dir,
             aliases={**ctx.aliases, **{k: Path(v) for k, v in (options.aliases or {}).items()}})
     image_sources: list[str] = []
 
-    def prepare(src: str) -> images.PreparedImage:
-        prepared = images.prepare_image(src, ctx)
-        if png_as_pdf and prepared.path is not None and prepared.path.suffix == ".png":
-            # performance: a PDF whose image the engine copies instead of re-encoding it
-            prepared = dataclasses.replace(prepared, path=pngpdf.wrap(prepared.path, ctx.cache_dir / "pdf"))
-        return prepared
-
-    ahead = _ImagesAhead(document, prepare)
+    ahead = _ImagesAhead(document, lambda src: images.prepare_image(src, ctx))
 
     def prepare_image(src: str):
         image_sources.append(src)

@@ -9,21 +9,20 @@ only copies the stream. Images with an alpha channel are split once, with Pillow
 colour image and a soft mask (an alpha channel that is fully opaque is dropped). The pixels
 are unchanged: lossless both ways.
 
-:func:`wrap` gives, for a PNG file, the wrapper to include instead, made once and cached by
-the PNG's content hash, or the PNG itself for one this module leaves alone (interlaced,
-16-bit, a palette or colour key with transparency, an unusual gamma, or a damaged file).
+:func:`to_pdf` gives, for a PNG, the wrapper to include instead (images.py caches it with
+the other prepared images), or None for one this module leaves alone (interlaced, 16-bit,
+a palette or colour key with transparency, an unusual gamma, or a damaged file).
 """
 from __future__ import annotations
 
-import hashlib
 import io
-import os
+import re
 import struct
-import tempfile
 import zlib
 from pathlib import Path
 
-_VERSION = b"distill-pdf-pngpdf/1"
+from PIL import Image
+
 _SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _COLORS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}  # PNG colour type -> samples per pixel
 
@@ -32,30 +31,26 @@ class _Skip(Exception):
     """Not a PNG this module wraps; the engine gets the PNG itself."""
 
 
-def wrap(png: Path, cache_dir: Path) -> Path:
-    """The file to give the engine for ``png``: its PDF wrapper (made now if it is not cached
-    yet: about a millisecond, or for a PNG with an alpha channel about 0.1 s, once), or
-    ``png`` itself. Safe to call from several threads."""
+def to_pdf(png: bytes, decoded: Image.Image | None = None) -> bytes | None:
+    """The PDF wrapper of a PNG's bytes, or None for a PNG this module leaves alone. Only a
+    PNG with an alpha channel is decoded (about 0.1 s for a 3000-pixel screenshot); pass
+    ``decoded``, the same PNG already loaded by Pillow, and it is not decoded again."""
     try:
-        data = Path(png).read_bytes()
-        plan = _plan(data)
-    except (_Skip, OSError, struct.error, ValueError):
-        return png
-    key = hashlib.sha256(_VERSION + b"\0" + data).hexdigest()
-    target = Path(cache_dir) / f"{key}.pdf"
-    if target.is_file():
-        return target
-    try:
-        _write_atomic(target, plan.pdf() if plan.direct else plan.split(data))
-    except Exception:  # unwritable cache, or Pillow on a damaged file: the engine gets the PNG
-        return png
-    return target
+        plan = _plan(png)
+        return plan.pdf() if plan.direct else plan.split(png, decoded)
+    except Exception:  # _Skip, a damaged header or Pillow on a damaged file: the engine gets the PNG
+        return None
 
 
-def as_pdf(png: Path, cache_dir: Path) -> Path | None:
-    """The PDF wrapper of one PNG, or None where the PNG is kept."""
-    result = wrap(Path(png), cache_dir)
-    return None if result == Path(png) else result
+def pixel_size(pdf: Path) -> tuple[int, int]:
+    """The pixel size of the image in a wrapper this module wrote."""
+    m = _IMAGE_SIZE.search(Path(pdf).read_bytes())
+    if m is None:
+        raise ValueError(f"{pdf}: not a PNG wrapper")
+    return int(m[1]), int(m[2])
+
+
+_IMAGE_SIZE = re.compile(rb"/Subtype /Image /Width (\d+) /Height (\d+)")
 
 
 # --------------------------------------------------------------------------- PNG reading
@@ -94,16 +89,16 @@ class _Plan:
         image = _Stream(self.idat, self.width, self.height, _COLORS[self.ctype], self.depth)
         return _pdf(image, _device(self.ctype, self.icc), None, self.size)
 
-    def split(self, data: bytes) -> bytes:
+    def split(self, data: bytes, decoded: Image.Image | None = None) -> bytes:
         """Colour and soft mask, each deflated as raw samples (no predictor): about as small
         as PNG's filtered rows for screenshots and plots, and three times faster to make."""
-        from PIL import Image
-
-        with Image.open(io.BytesIO(data)) as im:
-            im.load()
-            grey = self.ctype == 4
-            alpha = im.getchannel("A")
-            colour = im.convert("L" if grey else "RGB")
+        if decoded is None:
+            with Image.open(io.BytesIO(data)) as im:
+                im.load()
+                return self.split(data, im)
+        grey = self.ctype == 4
+        alpha = decoded.getchannel("A")
+        colour = decoded.convert("L" if grey else "RGB")
         image = _Stream(zlib.compress(colour.tobytes(), 6), colour.width, colour.height,
                         1 if grey else 3, 8, predictor=False)
         mask = None
@@ -246,15 +241,3 @@ def _pdf(image: _Stream, space, mask: _Stream | None, size: tuple[float, float])
 def _num(value: float) -> bytes:
     text = f"{value:.4f}".rstrip("0").rstrip(".")
     return text.encode()
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise

@@ -363,6 +363,34 @@ def test_downscale_happens_once_and_is_cached(site, cache, monkeypatch):
     assert [p.name for p in first.path.parent.iterdir() if p.name.startswith(".tmp")] == []
 
 
+def test_png_as_pdf_decodes_once_and_is_cached(site, cache, monkeypatch):
+    """A PNG with an alpha channel becomes a PDF wrapper from the one decode that checks it."""
+    from distill_pdf import pngpdf
+
+    image = gradient((320, 200), "RGB").convert("RGBA")
+    image.putalpha(gradient((320, 200), "L"))
+    save(image, site / "public/alpha.png", "PNG")
+    ctx = ImageContext.for_site(site / "post.md", site, cache, png_as_pdf=True)
+    opened = []
+    real_open = Image.open
+    monkeypatch.setattr(Image, "open", lambda *a, **k: opened.append(1) or real_open(*a, **k))
+    first = prepare_image("/alpha.png", ctx)
+    assert first.problem is None and first.path.suffix == ".pdf"
+    assert first.path.read_bytes().startswith(b"%PDF") and b"/SMask" in first.path.read_bytes()
+    assert (first.width_px, first.height_px) == (320, 200) == pngpdf.pixel_size(first.path)
+    assert len(opened) == 1  # pngpdf split the alpha channel off the pixels images.py decoded
+
+    def no_decode(*args, **kwargs):
+        raise AssertionError("the cached wrapper should have been reused")
+
+    monkeypatch.setattr(Image.Image, "load", no_decode)
+    again = prepare_image("/alpha.png", ctx)
+    assert again.path == first.path and (again.width_px, again.height_px) == (320, 200)
+    monkeypatch.undo()
+    plain = prepare_image("/alpha.png", ImageContext.for_site(site / "post.md", site, cache))
+    assert plain.path.suffix == ".png"  # without png_as_pdf (arXiv bundles) the PNG itself
+
+
 def _prepare_in_child(args):
     src, ctx = args
     result = prepare_image(src, ctx)

@@ -29,6 +29,14 @@ def _gradient(mode: str, size=(37, 23)) -> Image.Image:
     return rgb.convert(mode)
 
 
+def _wrapped(png: Path) -> Path:
+    made = pngpdf.to_pdf(png.read_bytes())
+    assert made is not None, png
+    pdf = png.with_suffix(".pdf")
+    pdf.write_bytes(made)
+    return pdf
+
+
 def _samples(pdf: Path) -> tuple[Image.Image, Image.Image | None, list[float]]:
     """The image (and soft mask) a wrapper holds, decoded independently of pngpdf."""
     data = pdf.read_bytes()
@@ -86,8 +94,8 @@ def test_png_wrapper_is_lossless(tmp_path, mode):
     original = _gradient(mode)
     png = tmp_path / "a.png"
     original.save(png)
-    pdf = pngpdf.as_pdf(png, tmp_path / "cache")
-    assert pdf is not None and pdf.read_bytes().startswith(b"%PDF-1.5")
+    pdf = _wrapped(png)
+    assert pdf.read_bytes().startswith(b"%PDF-1.5")
     image, mask, box = _samples(pdf)
     assert box == [37.0, 23.0]  # 72 dpi without pHYs, as XeTeX sizes a PNG
     expected = original.convert("RGBA" if mode in ("RGBA", "LA") else "RGB")
@@ -102,11 +110,11 @@ def test_opaque_alpha_is_dropped_and_resolution_kept(tmp_path):
     image = _gradient("RGB").convert("RGBA")
     png = tmp_path / "a.png"
     image.save(png, dpi=(144, 144))
-    pdf = pngpdf.as_pdf(png, tmp_path / "cache")
+    pdf = _wrapped(png)
     samples, mask, box = _samples(pdf)
     assert mask is None and samples.tobytes() == image.convert("RGB").tobytes()
     assert box == pytest.approx([18.5, 11.5], abs=0.01)
-    assert pngpdf.as_pdf(png, tmp_path / "cache") == pdf  # cached by content
+    assert pngpdf.pixel_size(pdf) == image.size
 
 
 def test_pngs_it_leaves_alone(tmp_path):
@@ -122,7 +130,7 @@ def test_pngs_it_leaves_alone(tmp_path):
     (tmp_path / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 40)
     for name in ("interlaced.png", "deep.png", "keyed.png", "broken.png"):
         png = tmp_path / name
-        assert pngpdf.wrap(png, tmp_path / "cache") == png, name
+        assert pngpdf.to_pdf(png.read_bytes()) is None, name
 
 
 def test_unusual_gamma_is_left_alone(tmp_path):
@@ -132,7 +140,7 @@ def test_unusual_gamma_is_left_alone(tmp_path):
     body = struct.pack(">I", 100000)  # gamma 1.0
     chunk = struct.pack(">I", 4) + b"gAMA" + body + struct.pack(">I", zlib.crc32(b"gAMA" + body))
     png.write_bytes(data[:33] + chunk + data[33:])
-    assert pngpdf.wrap(png, tmp_path / "cache") == png
+    assert pngpdf.to_pdf(png.read_bytes()) is None
 
 
 def test_only_used_fallback_fonts_are_declared():

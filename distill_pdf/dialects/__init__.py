@@ -21,6 +21,7 @@ from ..errors import Diagnostics, UsageError
 from ..load import Post
 
 DIALECTS = ("auto", "astro", "jekyll")
+SITE_FOLDERS = ("_posts", "_drafts")  # a post inside one of these is Jekyll's
 
 
 class AstroDialect:
@@ -39,8 +40,12 @@ class AstroDialect:
 
 
 def detect(post: Post) -> str:
-    from . import jekyll
-    return "jekyll" if jekyll.detect(post) else "astro"
+    """al-folio's ``layout: distill``, or any post under a Jekyll ``_posts/`` folder, is
+    Jekyll. Decided here, so that Astro posts never import the Jekyll machinery."""
+    layout = post.meta.get("layout")
+    if isinstance(layout, str) and layout.strip().lower() == "distill":
+        return "jekyll"
+    return "jekyll" if any(part in SITE_FOLDERS for part in post.path.resolve().parent.parts) else "astro"
 
 
 def for_post(post: Post, requested: str | None = "auto", diagnostics: Diagnostics | None = None):

@@ -27,11 +27,10 @@ from typing import Any
 from ..errors import DistillError, Diagnostics
 from ..load import Post
 from ..syntax.math import INLINE_MATH, parse_inline_math
-from . import kramdown, liquid, texmacros
+from . import SITE_FOLDERS, kramdown, liquid, texmacros
 from .kramdown import DISPLAY_CLOSE, DISPLAY_OPEN, END, GROUP, GROUP_END, HIDDEN, RAW, TABLE, TAG
 
 NAME = "jekyll"
-SITE_FOLDERS = ("_posts", "_drafts")
 
 _REGION = (r"^[ \t]*(?P<jkx_kind>[" + RAW + HIDDEN + TABLE + TAG + r"])(?P<jkx_body>[\s\S]*?)" + END
            + r"[^\n]*(?:\n|$)")
@@ -56,16 +55,6 @@ _ENTITY = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,
 
 
 # --------------------------------------------------------------------------- choosing the dialect
-
-
-def in_site_folder(path: Path) -> bool:
-    return any(part in SITE_FOLDERS for part in Path(path).resolve().parent.parts)
-
-
-def detect(post: Post) -> bool:
-    """al-folio's ``layout: distill``, or any post under a Jekyll ``_posts/`` folder."""
-    layout = post.meta.get("layout")
-    return (isinstance(layout, str) and layout.strip().lower() == "distill") or in_site_folder(post.path)
 
 
 def site_root(post_path: Path) -> Path | None:
