@@ -28,7 +28,7 @@ import defusedxml
 import defusedxml.ElementTree
 from PIL import ExifTags, Image, ImageCms, UnidentifiedImageError, features
 
-from . import pngpdf
+from . import pngpdf, svg
 
 # Bump when the conversion pipeline changes, so stale cache entries are not reused.
 _PIPELINE = b"distill-pdf-images/1"
@@ -418,7 +418,7 @@ def _svg_to_pdf(data: bytes) -> bytes:
     import cairosvg.surface  # ~0.2 s to import: only when a post has an SVG (performance)
     try:
         return cairosvg.surface.PDFSurface.convert(
-            bytestring=data, unsafe=False, url_fetcher=_inline_only)
+            bytestring=svg.fix_non_scaling_strokes(root) or data, unsafe=False, url_fetcher=_inline_only)
     except Exception as exc:  # cairosvg has no error hierarchy; a bad figure must not stop a build
         raise _Problem(f"corrupt image: SVG could not be rendered: {exc}") from None
 

@@ -447,6 +447,31 @@ def test_svg_becomes_pdf(ctx):
     assert (float(page.mediabox.width), float(page.mediabox.height)) == (90, 60)  # 96 dpi -> pt
 
 
+def _ink(pdf: Path, tmp_path: Path) -> float:
+    """The share of dark pixels of a one-page PDF, rendered by poppler."""
+    import subprocess
+    subprocess.run(["pdftoppm", "-r", "72", "-png", "-singlefile", str(pdf), str(tmp_path / "ink")],
+                   check=True)
+    grey = Image.open(tmp_path / "ink.png").convert("L")
+    return sum(1 for value in grey.getdata() if value < 128) / (grey.width * grey.height)
+
+
+NON_SCALING = """<svg xmlns="http://www.w3.org/2000/svg" width="200" height="200">
+  <g transform="matrix(40, 0, 0, 40, 0, 0)"><g style="fill: white; stroke: black; stroke-width: 1.2">
+    <rect x="0.5" y="0.5" width="4" height="4" style="vector-effect: non-scaling-stroke;"/>
+  </g></g></svg>"""
+
+
+def test_svg_non_scaling_stroke_keeps_its_screen_width(ctx, tmp_path):
+    """As browsers draw it: a 1.2-pixel outline, not a 48-unit black slab (the ICLR raspy post)."""
+    (post_dir(ctx) / "box.svg").write_text(NON_SCALING)
+    result = prepare_image("box.svg", ctx)
+    assert result.problem is None and result.path.suffix == ".pdf"
+    assert _ink(result.path, tmp_path) < 0.1  # the scaled stroke blackened about 60% of it
+    (post_dir(ctx) / "plain.svg").write_text(NON_SCALING.replace("vector-effect: non-scaling-stroke;", ""))
+    assert _ink(prepare_image("plain.svg", ctx).path, tmp_path) > 0.4
+
+
 def test_svg_served_as_png_is_still_svg(ctx):
     (post_dir(ctx) / "diagram.png").write_text(SVG)
     assert prepare_image("diagram.png", ctx).path.suffix == ".pdf"
