@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from . import __version__
-from . import incremental
+from . import dialects, incremental
 from .config import SiteConfig, find_config, merge_options, post_url
 from .discover import PostEntry, detect_layout, discover, read_front_matter
 from .errors import DistillError, UsageError
@@ -388,6 +388,11 @@ def bibliography_paths(job: Job) -> list[Path]:
     for name in names:
         beside = job.source.parent / name
         paths.append(beside if beside.exists() or name.startswith(".") else job.base / name.lstrip("/"))
+    dialect = job.options.get("dialect") or "auto"
+    if dialect == "jekyll" or (dialect == "auto" and dialects.is_jekyll(meta, job.source)):
+        # al-folio keeps them in assets/bibliography/
+        from .dialects import jekyll
+        paths += jekyll.bibliography_paths(meta, job.source)
     return paths + sorted(job.source.parent.glob("*.bib"))  # used when nothing names a bibliography
 
 

@@ -123,6 +123,22 @@ def test_jekyll_discovery(tmp_path):
     assert entries["posts/2024-03-04-hello-world"].url_path == "2024/03/04/hello-world.html"
 
 
+@needs_engine
+def test_jekyll_bibliography_in_assets_is_tracked(tmp_path):
+    """al-folio's `bibliography: x.bib` lives in assets/bibliography/: editing it rebuilds the post."""
+    site, out = tmp_path / "site", tmp_path / "pdf"
+    write(site / "_config.yml", "url: https://j.example\n")
+    write(site / "_posts" / "2024-03-04-cited.md", "---\nlayout: distill\ntitle: Cited\n"
+          "bibliography: 2024-03-04-cited.bib\n---\n\nAs <d-cite key=\"knuth1984\"></d-cite> said.\n")
+    bib = write(site / "assets" / "bibliography" / "2024-03-04-cited.bib",
+                "@misc{knuth1984, author = {Knuth, Donald}, title = {Literate Programming}, year = {1984}}\n")
+    assert by_name(export(site, out)) == {"posts/2024-03-04-cited": BUILT}
+    assert "Knuth" in pdf_text_flat(out / "posts" / "2024-03-04-cited.pdf")
+    assert plan(site, out) == {}
+    write(bib, bib.read_text().replace("1984", "1992"))
+    assert plan(site, out) == {"posts/2024-03-04-cited": "bibliography changed: assets/bibliography/2024-03-04-cited.bib"}
+
+
 def test_hugo_discovery(tmp_path):
     write(tmp_path / "hugo.toml", 'baseURL = "https://h.example/"\n')
     write(tmp_path / "content" / "_index.md", "---\ntitle: Home\n---\n")

@@ -109,7 +109,7 @@ def test_astro_dialect_leaves_the_post_alone(tmp_path):
 
 def test_bibliography_under_assets_bibliography(tmp_path):
     post = load_post(site(tmp_path, "x\n"))
-    assert jekyll.bibliography_paths(post) == [(tmp_path / "assets/bibliography/2024-05-07-test.bib").resolve()]
+    assert jekyll.bibliography_paths(post.meta, post.path) == [(tmp_path / "assets/bibliography/2024-05-07-test.bib").resolve()]
     assert jekyll.site_root(post.path) == tmp_path.resolve()
 
 

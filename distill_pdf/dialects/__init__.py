@@ -40,12 +40,16 @@ class AstroDialect:
 
 
 def detect(post: Post) -> str:
-    """al-folio's ``layout: distill``, or any post under a Jekyll ``_posts/`` folder, is
-    Jekyll. Decided here, so that Astro posts never import the Jekyll machinery."""
-    layout = post.meta.get("layout")
+    return "jekyll" if is_jekyll(post.meta, post.path) else "astro"
+
+
+def is_jekyll(meta: dict, post_path: Path) -> bool:
+    """al-folio's ``layout: distill``, or any post under a Jekyll ``_posts/`` folder. Decided
+    here, so that Astro posts never import the Jekyll machinery."""
+    layout = meta.get("layout")
     if isinstance(layout, str) and layout.strip().lower() == "distill":
-        return "jekyll"
-    return "jekyll" if any(part in SITE_FOLDERS for part in post.path.resolve().parent.parts) else "astro"
+        return True
+    return any(part in SITE_FOLDERS for part in Path(post_path).resolve().parent.parts)
 
 
 def for_post(post: Post, requested: str | None = "auto", diagnostics: Diagnostics | None = None):

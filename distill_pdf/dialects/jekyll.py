@@ -69,20 +69,20 @@ def site_root(post_path: Path) -> Path | None:
     return None
 
 
-def bibliography_paths(post: Post) -> list[Path]:
+def bibliography_paths(meta: dict, post_path: Path) -> list[Path]:
     """al-folio's bibliography: front matter ``bibliography: 2023-05-01-x.bib`` names
     ``<site>/assets/bibliography/2023-05-01-x.bib`` (a file beside the post or a
     site-absolute ``/path`` also count). Names that exist nowhere are left out."""
-    value = post.meta.get("bibliography")
+    value = meta.get("bibliography")
     names = value if isinstance(value, list) else [value] if value else []
-    root = site_root(post.path) or post.path.resolve().parent
+    root = site_root(post_path) or post_path.resolve().parent
     found = []
     for name in names:
         if not isinstance(name, str) or not name.strip():
             continue
         name = name.strip()
         for candidate in (root / "assets" / "bibliography" / name, root / name.lstrip("/"),
-                          post.path.resolve().parent / name):
+                          post_path.resolve().parent / name):
             if candidate.is_file():
                 found.append(candidate.resolve())
                 break
@@ -125,7 +125,7 @@ class JekyllDialect:
     def _front_matter(self, post: Post) -> None:
         value = post.meta.get("bibliography")
         if value:
-            found = bibliography_paths(post)
+            found = bibliography_paths(post.meta, post.path)
             if not found:
                 names = value if isinstance(value, list) else [value]
                 raise DistillError(f"bibliography file not found: {', '.join(map(str, names))} "
