@@ -16,6 +16,9 @@ system-packages:
 
 python-packages:
 	$(PYTHON) -m pip install -q --disable-pip-version-check -e '.[test]'
+	# bytecode now, as a regular (non-editable) install does: with PYTHONDONTWRITEBYTECODE
+	# set, every run would otherwise compile the sources again
+	$(PYTHON) -m compileall -q distill_pdf
 
 tectonic:
 	tools/install-tectonic

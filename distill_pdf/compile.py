@@ -28,6 +28,7 @@ import subprocess
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -527,7 +528,8 @@ def _tail(text: str, n: int = 6) -> str:
 
 
 def compile_tex(tex_path: Path, engine: Engine, *, timeout: float = 300,
-                bibliography: bool = False, format_cache: Path | None = None) -> CompileResult:
+                bibliography: bool = False, format_cache: Path | None = None,
+                figures_ready: Callable[[], None] | None = None) -> CompileResult:
     """Typeset ``tex_path`` in its own directory into ``<stem>.pdf``.
 
     Returns a CompileResult also when LaTeX reports errors (then ``errors`` is non-empty
@@ -537,7 +539,12 @@ def compile_tex(tex_path: Path, engine: Engine, *, timeout: float = 300,
 
     ``format_cache``: a folder for precompiled preambles (xelatex only, see
     :class:`_Preamble`): the part of the .tex before a ``\\csname endofdump\\endcsname``
-    line is loaded from a format made once, instead of being read on every run."""
+    line is loaded from a format made once, instead of being read on every run.
+
+    ``figures_ready``: called (maybe more than once) before the engine first reads the
+    figures' pixels, which may still be in the making until then (the .tex folder holds same-sized stand-ins). XeLaTeX
+    typesets its first pass meanwhile (``-no-pdf``) and makes the PDF from its .xdv after;
+    tectonic, which cannot be split so, calls it first."""
     tex_path = Path(tex_path).absolute()
     if not tex_path.is_file():
         raise UsageError("no such file", tex_path)
@@ -552,10 +559,12 @@ def compile_tex(tex_path: Path, engine: Engine, *, timeout: float = 300,
     leftovers = [k for k in _aux_state(cwd, stem) if Path(k).suffix.lower() in _TEX_WRITES]
     for attempt in (1, 2):
         if engine.name == "tectonic":
+            if figures_ready is not None:
+                figures_ready()
             result = _compile_tectonic(tex_path, engine, runner, pdf, log_path, bibliography)
         else:
             result = _compile_xelatex(tex_path, engine, runner, pdf, log_path, bibliography,
-                                      format_cache)
+                                      format_cache, figures_ready)
         # a run killed mid-way can leave a truncated .aux/.toc that breaks every later
         # run; when an error shows up where those are read, retry once from a clean slate
         if attempt == 1 and leftovers and result.errors and _maybe_stale_aux(result.errors[0]):
@@ -744,11 +753,13 @@ def _compile_tectonic(tex: Path, engine: Engine, runner: _Runner, pdf: Path,
 
 
 def _compile_xelatex(tex: Path, engine: Engine, runner: _Runner, pdf: Path, log_path: Path,
-                     bibliography: bool, format_cache: Path | None = None) -> CompileResult:
+                     bibliography: bool, format_cache: Path | None = None,
+                     figures_ready: Callable[[], None] | None = None) -> CompileResult:
     preamble = _Preamble.find(tex, engine, format_cache) if format_cache else None
     fmt = preamble.start(runner, engine.executable) if preamble else None
     try:
-        result = _xelatex_passes(tex, engine, runner, pdf, log_path, bibliography, fmt, preamble)
+        result = _xelatex_passes(tex, engine, runner, pdf, log_path, bibliography, fmt, preamble,
+                                 figures_ready)
     except BaseException:
         if preamble:
             preamble.abort()
@@ -759,15 +770,19 @@ def _compile_xelatex(tex: Path, engine: Engine, runner: _Runner, pdf: Path, log_
 
 
 def _xelatex_passes(tex: Path, engine: Engine, runner: _Runner, pdf: Path, log_path: Path,
-                    bibliography: bool, fmt: Path | None, preamble) -> CompileResult:
+                    bibliography: bool, fmt: Path | None, preamble,
+                    figures_ready: Callable[[], None] | None) -> CompileResult:
     base = [engine.executable, "-no-shell-escape", "-interaction=nonstopmode", "-halt-on-error",
             "-file-line-error"]
     formats = [fmt] if fmt else []
+    waiting = [figures_ready] if figures_ready else []  # until the first pass has typeset
 
     def one_pass():
         log_path.unlink(missing_ok=True)
         with_fmt = bool(formats)
-        rc, out, err = runner.run(base + ([f"-fmt={formats[0]}"] if with_fmt else []) + [tex.name])
+        split = bool(waiting)  # typeset to .xdv now, PDF once the figures are made
+        rc, out, err = runner.run(base + (["-no-pdf"] if split else [])
+                                  + ([f"-fmt={formats[0]}"] if with_fmt else []) + [tex.name])
         log = _read_log(log_path)
         if with_fmt and (rc != 0 or log is None) and preamble.suspect(log, out + err):
             preamble.discard()   # a format that does not work here: never again
@@ -785,8 +800,21 @@ def _xelatex_passes(tex: Path, engine: Engine, runner: _Runner, pdf: Path, log_p
                            parse_warnings(lines))
         if rc != 0 and not parsed.errors:
             parsed.errors.append(LatexIssue(None, f"xelatex failed (exit {rc}): {_tail(out)}", ""))
+        if split and not parsed.errors:
+            waiting.pop()()
+            _xdv_to_pdf(tex, engine, runner, parsed)
         return 1, log, lines, parsed
     return _pass_loop(tex, runner, pdf, one_pass, bibliography)
+
+
+def _xdv_to_pdf(tex: Path, engine: Engine, runner: _Runner, parsed: ParsedLog) -> None:
+    """What xelatex does after a pass unless told ``-no-pdf``: its driver, as it calls it."""
+    driver = str(Path(engine.executable).with_name("xdvipdfmx"))
+    if not Path(driver).exists():
+        driver = shutil.which("xdvipdfmx") or "xdvipdfmx"
+    rc, out, err = runner.run([driver, "-q", "-E", "-o", f"{tex.stem}.pdf", f"{tex.stem}.xdv"])
+    if rc != 0:
+        parsed.errors.append(LatexIssue(None, f"xdvipdfmx failed (exit {rc}): {_tail(err or out)}", ""))
 
 
 # ---------------------------------------------------------------- precompiled preambles

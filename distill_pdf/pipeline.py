@@ -14,6 +14,7 @@ import re
 import shutil
 import tempfile
 import warnings
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -76,18 +77,33 @@ class Project:
     needs_biber: bool = False
     image_sources: list[str] = field(default_factory=list)
     extra_files: dict[str, str] = field(default_factory=dict)  # name -> text (the .bib for biber)
+    # figures still being made (images.prepare_image(defer=True)): file -> (stand-in, its making)
+    pending: dict[Path, tuple[bytes, Future]] = field(default_factory=dict)
 
     def write(self, folder: Path) -> Path:
         folder.mkdir(parents=True, exist_ok=True)
         for figure in self.body.figures:
             target = folder / figure.name
             target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(figure.source, target)
+            if figure.source in self.pending:
+                target.write_bytes(self.pending[figure.source][0])
+            else:
+                shutil.copyfile(figure.source, target)
         for name, text in self.extra_files.items():
             (folder / name).write_text(text, encoding="utf-8")
         tex_path = folder / "main.tex"
         tex_path.write_text(self.tex, encoding="utf-8")
         return tex_path
+
+    def finish_figures(self, folder: Path) -> None:
+        """Wait for the figures still being made and put them in place of their stand-ins;
+        _BrokenPromise when one could not be made as promised."""
+        for figure in self.body.figures:
+            if figure.source in self.pending:
+                problem = self.pending.pop(figure.source)[1].result()
+                if problem is not None:
+                    raise _BrokenPromise(problem)
+                shutil.copyfile(figure.source, folder / figure.name)
 
     def markdown_line(self, tex_line: int | None) -> int:
         """Map a main.tex line back to the Markdown line it was made from."""
@@ -119,11 +135,19 @@ def find_site_root(post_path: Path) -> Path:
     return folder
 
 
+class _BrokenPromise(Exception):
+    """A figure promised by images.prepare_image(defer=True) could not be made as promised
+    (a PNG damaged past its header): the post is built again without promises, which reports
+    the problem the usual way."""
+
+
 def build_project(post_path: Path, options: Options, diagnostics: Diagnostics,
-                  extra_values=None, png_as_pdf: bool = True) -> Project:
+                  extra_values=None, png_as_pdf: bool = True, defer_images: bool = False) -> Project:
     """``extra_values``: an optional ``(post, values) -> dict`` whose result is added to the
     template's values (the arXiv export's title block and fonts). ``png_as_pdf=False`` keeps
-    PNG figures as PNG files (the arXiv bundle ships the images themselves)."""
+    PNG figures as PNG files (the arXiv bundle ships the images themselves).
+    ``defer_images``: slow figures may still be in the making (``Project.pending``) when
+    this returns; the caller must call ``Project.finish_figures`` before they are read."""
     post = load_post(post_path, diagnostics)
     dialect = dialects.for_post(post, options.dialect, diagnostics)
     mdx_result = mdx.strip(post, diagnostics, options.post_url) if mdx.applies(post) else None
@@ -143,7 +167,7 @@ def build_project(post_path: Path, options: Options, diagnostics: Diagnostics,
             aliases={**ctx.aliases, **{k: Path(v) for k, v in (options.aliases or {}).items()}})
     image_sources: list[str] = []
 
-    ahead = _ImagesAhead(document, lambda src: images.prepare_image(src, ctx))
+    ahead = _ImagesAhead(document, lambda src: images.prepare_image(src, ctx, defer=defer_images))
 
     def prepare_image(src: str):
         image_sources.append(src)
@@ -163,7 +187,7 @@ def build_project(post_path: Path, options: Options, diagnostics: Diagnostics,
     body_start = tex.split("\n").index(BODY_MARKER) + 2
     return Project(post, tex, body, body_start, needs_biber=bool(cites and cites.needs_biber),
                    image_sources=list(dict.fromkeys(image_sources)),
-                   extra_files=cites.build_files() if cites else {})
+                   extra_files=cites.build_files() if cites else {}, pending=ahead.pending)
 
 
 class _CarriedAux:
@@ -202,22 +226,27 @@ class _ImagesAhead:
     """Performance: the Markdown images of a post prepared in threads (decoding, downscaling
     and converting a large PNG takes 0.1-0.4 s, mostly in Pillow, which lets other threads
     run), while the writer renders; :meth:`get` hands each one over when the writer gets to
-    it. Images it did not see coming (raw HTML, dialects) are prepared when asked for."""
+    it. Images it did not see coming (raw HTML, dialects) are prepared when asked for. A
+    promised image (``finish`` set) is made in a thread too, and left in :attr:`pending`,
+    which may outlive the writer: the engine's first pass does not wait for it."""
 
     def __init__(self, document, prepare):
         self.prepare = prepare
         self.futures: dict = {}
-        self.pool = None
+        self.pending: dict[Path, tuple[bytes, Future]] = {}
         urls = _image_urls(document.tokens + [t for note in document.footnotes.values() for t in note])
-        if len(urls) > 1:
-            from concurrent.futures import ThreadPoolExecutor
-            self.pool = ThreadPoolExecutor(max_workers=min(len(urls), os.cpu_count() or 1, 4),
-                                           thread_name_prefix="distill-images")
-            self.futures = {url: self.pool.submit(prepare, url) for url in urls}
+        self.pool = ThreadPoolExecutor(max_workers=min(max(len(urls), 1), os.cpu_count() or 1, 4),
+                                       thread_name_prefix="distill-images") if urls else None
+        self.futures = {url: self.pool.submit(prepare, url) for url in urls}
 
     def get(self, src: str):
         future = self.futures.get(src)
-        return future.result() if future is not None else self.prepare(src)
+        prepared = future.result() if future is not None else self.prepare(src)
+        if prepared.finish is not None and prepared.path not in self.pending:
+            if self.pool is None:
+                self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="distill-images")
+            self.pending[prepared.path] = (prepared.stand_in, self.pool.submit(prepared.finish))
+        return prepared
 
     def __enter__(self):
         # images.prepare_image silences Pillow's warnings with warnings.catch_warnings(), which
@@ -227,8 +256,8 @@ class _ImagesAhead:
         return self
 
     def __exit__(self, *exc):
-        if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=exc[0] is not None)
+        if self.pool is not None:  # the figures still being made go on (Project.pending)
+            self.pool.shutdown(wait=not self.pending or exc[0] is not None, cancel_futures=exc[0] is not None)
         self._warnings.__exit__(*exc)
         return False
 
@@ -285,7 +314,17 @@ def render(post: str | Path, output: str | Path | None = None, **kwargs) -> Rend
 
 
 def _render_to(post_path: Path, output: Path, engine, options: Options, diagnostics: Diagnostics) -> RenderResult:
-    project = build_project(post_path, options, diagnostics)
+    project = build_project(post_path, options, diagnostics, defer_images=True)
+    try:
+        return _compile_project(project, post_path, output, engine, options, diagnostics)
+    except _BrokenPromise:
+        diagnostics.items.clear()  # all of them come again
+        project = build_project(post_path, options, diagnostics)
+        return _compile_project(project, post_path, output, engine, options, diagnostics)
+
+
+def _compile_project(project: Project, post_path: Path, output: Path, engine, options: Options,
+                     diagnostics: Diagnostics) -> RenderResult:
     with tempfile.TemporaryDirectory(prefix="distill-pdf-") as tmp:
         tex_path = project.write(Path(tmp))
         carried = None if project.needs_biber else _CarriedAux(cache_dir(options), post_path, options, engine)
@@ -294,10 +333,12 @@ def _render_to(post_path: Path, output: Path, engine, options: Options, diagnost
         try:
             result = engines.compile_tex(tex_path, engine, timeout=options.timeout,
                                          bibliography=project.needs_biber,
-                                         format_cache=cache_dir(options) / "formats")
+                                         format_cache=cache_dir(options) / "formats",
+                                         figures_ready=lambda: project.finish_figures(Path(tmp)))
         except CompileTimeout as exc:  # name the post, not the temp main.tex
             raise CompileTimeout(f"{exc.message} and was stopped (a long post needs a larger --timeout)",
                                  post_path) from None
+        project.finish_figures(Path(tmp))  # when the engine stopped before it needed them
         if carried and not result.errors and result.pdf.exists():
             carried.save(Path(tmp))
         if options.keep_build:

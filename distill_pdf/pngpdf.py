@@ -42,6 +42,18 @@ def to_pdf(png: bytes, decoded: Image.Image | None = None) -> bytes | None:
         return None
 
 
+def stand_in(png: bytes) -> bytes | None:
+    """A PDF of the page size :func:`to_pdf` gives ``png``, showing nothing of it, made from
+    the header alone: the engine can typeset with it while the wrapper is being made. None
+    for a PNG this module leaves alone."""
+    try:
+        plan = _plan(png)
+    except Exception:
+        return None
+    return _pdf(_Stream(zlib.compress(b"\xff"), 1, 1, 1, 8, predictor=False), b"/DeviceGray", None,
+                plan.size)  # one white pixel: a valid PDF, never printed
+
+
 def pixel_size(pdf: Path) -> tuple[int, int]:
     """The pixel size of the image in a wrapper this module wrote."""
     m = _IMAGE_SIZE.search(Path(pdf).read_bytes())

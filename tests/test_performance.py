@@ -9,7 +9,10 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from distill_pdf import fonts, pipeline, pngpdf
+from distill_pdf import compile as compile_module
+from distill_pdf import fonts, pipeline, pngpdf, render
+
+from .conftest import ENGINES, pdf_text_flat, write_post
 
 
 def _gradient(mode: str, size=(37, 23)) -> Image.Image:
@@ -161,3 +164,68 @@ def test_image_urls_in_document_order():
         {"type": "link", "children": [{"type": "image", "attrs": {"url": "b.png"}}]}]},
         {"type": "image", "attrs": {"url": "a.png"}}]
     assert pipeline._image_urls(tokens) == ["a.png", "b.png"]
+
+
+def _embedded_images(pdf: Path) -> list[tuple[int, int, bool]]:
+    """(width, height, has a soft mask) of every image drawn in a PDF, read with pypdf."""
+    from pypdf import PdfReader
+    found = []
+    for page in PdfReader(pdf).pages:
+        xobjects = (page.get("/Resources") or {}).get("/XObject") or {}
+        stack = [xobjects[name].get_object() for name in xobjects]
+        while stack:
+            obj = stack.pop()
+            if obj.get("/Subtype") == "/Image":
+                found.append((int(obj["/Width"]), int(obj["/Height"]), "/SMask" in obj))
+            elif obj.get("/Subtype") == "/Form":
+                inner = (obj.get("/Resources") or {}).get("/XObject") or {}
+                stack.extend(inner[name].get_object() for name in inner)
+    return found
+
+
+def _alpha_png(path: Path, size=(900, 500)) -> Path:
+    image = _gradient("RGBA", size)
+    image.save(path)
+    return path
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_figures_made_while_the_engine_typesets_are_the_real_ones(tmp_path, monkeypatch, engine):
+    """A PNG wrapper not yet cached is promised: XeLaTeX typesets its first pass around a
+    same-sized stand-in and makes the PDF once the wrapper is ready. The PDF must hold the
+    real image, with its soft mask, never the one-pixel stand-in."""
+    monkeypatch.setenv("DISTILL_PDF_CACHE", str(tmp_path / "fresh-cache"))
+    _alpha_png(tmp_path / "shot.png")
+    post = write_post(tmp_path, "Text before.\n\n![A screenshot](shot.png)\n\nText after.\n")
+    calls = []
+    real_run = compile_module._Runner.run
+    monkeypatch.setattr(compile_module._Runner, "run", lambda self, cmd: calls.append(cmd) or real_run(self, cmd))
+    result = render(post, tmp_path / "out.pdf", engine=engine)
+    assert _embedded_images(result.pdf) == [(900, 500, True)]
+    assert result.passes == 1 and not result.warnings
+    if engine == "xelatex":
+        assert "-no-pdf" in calls[0] and Path(calls[1][0]).name == "xdvipdfmx"
+    monkeypatch.setattr(compile_module._Runner, "run", real_run)
+    again = render(post, tmp_path / "again.pdf", engine=engine)  # cached now: one plain pass
+    assert _embedded_images(again.pdf) == [(900, 500, True)]
+
+
+@pytest.mark.parametrize("engine", ENGINES[-1:])
+def test_a_promise_broken_by_damaged_pixels_becomes_the_usual_placeholder(tmp_path, monkeypatch, engine):
+    """A PNG whose header is sound but whose pixel data is damaged is only found out while the
+    engine typesets: the post is built again without promises and the image is a placeholder."""
+    monkeypatch.setenv("DISTILL_PDF_CACHE", str(tmp_path / "fresh-cache"))
+    data = bytearray(_alpha_png(tmp_path / "good.png").read_bytes())
+    start = data.index(b"IDAT") + 4
+    data[start + 40:start + 400] = bytes(360)  # zeroes inside the zlib stream, CRC left stale
+    (tmp_path / "bad.png").write_bytes(bytes(data))
+    post = write_post(tmp_path, "Text.\n\n![Damaged](bad.png)\n\n![Fine](good.png)\n")
+    builds = []
+    real_build = pipeline.build_project
+    monkeypatch.setattr(pipeline, "build_project", lambda *a, **k: builds.append(k) or real_build(*a, **k))
+    result = render(post, tmp_path / "out.pdf", engine=engine)
+    assert [k.get("defer_images", False) for k in builds] == [True, False]  # promised, then built again
+    messages = [w.message for w in result.warnings]
+    assert len(messages) == 1 and messages[0].startswith("image bad.png: corrupt image"), messages
+    assert _embedded_images(result.pdf) == [(900, 500, True)]  # only the sound one
+    assert "bad.png" in pdf_text_flat(result.pdf)  # the placeholder names it
