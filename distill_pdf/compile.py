@@ -34,6 +34,7 @@ from pathlib import Path
 
 from distill_pdf.bundle import default_bundle_dir, is_bundle
 from distill_pdf.errors import CompileTimeout, DistillError, EngineMissing, UsageError
+from distill_pdf.writer.mathcheck import group_end
 
 ENGINES = ("tectonic", "xelatex")
 MAX_PASSES = 5  # TeX passes (tectonic with biber decides its own reruns, at most 6)
@@ -619,20 +620,8 @@ def _predict_toc(tex: Path) -> None:
 
 def _braced(text: str, opening: int) -> str | None:
     """The text inside the brace group opening at ``opening`` (TeX escapes respected)."""
-    depth, i = 0, opening
-    while i < len(text):
-        c = text[i]
-        if c == "\\":
-            i += 2
-            continue
-        if c == "{":
-            depth += 1
-        elif c == "}":
-            depth -= 1
-            if depth == 0:
-                return text[opening + 1:i]
-        i += 1
-    return None
+    end = group_end(text, opening)
+    return None if end is None else text[opening + 1:end - 1]
 
 
 def _normalize_file(name: str | None, cwd: Path) -> str | None:

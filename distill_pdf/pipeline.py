@@ -345,7 +345,7 @@ def _compile_project(project: Project, post_path: Path, output: Path, engine, op
             _keep(Path(tmp), Path(options.keep_build))
         _raise_for_errors(project, result)
         _warn_about_log(project, result, diagnostics)
-        _publish(result.pdf, output)
+        publish(result.pdf, output)
     return RenderResult(pdf=output, pages=result.pages or _page_count(output), passes=result.passes,
                         warnings=list(diagnostics), log=result.log, image_sources=project.image_sources)
 
@@ -398,18 +398,18 @@ def _warn_about_log(project: Project, result, diagnostics: Diagnostics) -> None:
         diagnostics.warn(missing, project.post.path)
 
 
-def _publish(pdf: Path, output: Path) -> None:
+def publish(source: Path, target: Path) -> None:
     """Atomic: the destination holds the old file or the new one, never half of one."""
     try:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".distill-pdf-", suffix=".pdf", dir=output.parent)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".distill-pdf-", suffix=target.suffix, dir=target.parent)
     except OSError as exc:
-        raise UsageError(f"cannot write output: {exc.strerror}", output) from None
+        raise UsageError(f"cannot write output: {exc.strerror}", target) from None
     try:
-        with os.fdopen(fd, "wb") as handle, open(pdf, "rb") as source:
-            shutil.copyfileobj(source, handle)
+        with os.fdopen(fd, "wb") as handle, open(source, "rb") as data:
+            shutil.copyfileobj(data, handle)
         os.chmod(tmp, 0o644)
-        os.replace(tmp, output)
+        os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

@@ -1,10 +1,8 @@
 """End to end: real posts compiled by real engines; PDFs checked for text, metadata and log."""
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from pypdf import PdfReader

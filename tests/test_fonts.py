@@ -264,7 +264,6 @@ XELATEX = shutil.which("xelatex")
 
 
 def _document() -> str:
-    esc = _latex_escape
     return "\n".join([
         r"\documentclass[11pt]{article}",
         r"\usepackage[a5paper,margin=14mm]{geometry}",

@@ -19,17 +19,15 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
-import os
 import re
 import shutil
-import tempfile
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import fonts
 from ..errors import DistillError, Diagnostic, Diagnostics, UsageError
-from ..pipeline import Options, Project, build_project
+from ..pipeline import Options, Project, build_project, publish
 from ..writer.text import pdflatex_text
 from . import checks as named_checks
 from . import xetex_fonts
@@ -204,8 +202,8 @@ def _package(project: Project, tex: str, unsupported: dict[str, int], engine: st
             if re.search(r"(Reference|Citation) .* undefined|There were undefined", warning):
                 diagnostics.warn(f"LaTeX: {warning}", project.post.path)
         tarball, pdf = targets
-        _publish(packed, tarball)
-        _publish(result.pdf, pdf)
+        publish(packed, tarball)
+        publish(result.pdf, pdf)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     return ArxivResult(tarball, pdf, engine, report, list(diagnostics), names, size, _page_count(pdf),
@@ -221,23 +219,6 @@ def _prose(markdown: str) -> str:
 def _safe_slug(slug: str) -> str:
     ascii_slug = unicodedata.normalize("NFKD", slug).encode("ascii", "ignore").decode()
     return re.sub(r"[^A-Za-z0-9._-]+", "-", ascii_slug).strip("-.") or "post"
-
-
-def _publish(source: Path, target: Path) -> None:
-    """Atomic: the destination holds the old file or the new one, never half of one."""
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".distill-pdf-", suffix=target.suffix, dir=target.parent)
-    except OSError as exc:
-        raise UsageError(f"cannot write output: {exc.strerror}", target) from None
-    try:
-        with os.fdopen(fd, "wb") as handle, open(source, "rb") as data:
-            shutil.copyfileobj(data, handle)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _page_count(pdf: Path) -> int:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 
+from ..writer.mathcheck import group_end
 from ..writer.text import pdflatex_char
 
 _KEEP_COMMANDS = ("\\texorpdfstring", "\\hypersetup")
@@ -123,18 +124,4 @@ def _group_end(tex: str, i: int) -> int:
         return i
     if tex[i] != "{":
         return i + 1
-    depth = 0
-    j = i
-    while j < len(tex):
-        c = tex[j]
-        if c == "\\":
-            j += 2
-            continue
-        if c == "{":
-            depth += 1
-        elif c == "}":
-            depth -= 1
-            if depth == 0:
-                return j + 1
-        j += 1
-    return len(tex)
+    return group_end(tex, i) or len(tex)

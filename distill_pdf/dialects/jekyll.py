@@ -26,6 +26,7 @@ from typing import Any
 
 from ..errors import DistillError, Diagnostics
 from ..load import Post
+from ..syntax import inline_tokens
 from ..syntax.math import INLINE_MATH, parse_inline_math
 from . import SITE_FOLDERS, kramdown, liquid, texmacros
 from .kramdown import DISPLAY_CLOSE, DISPLAY_OPEN, END, GROUP, GROUP_END, HIDDEN, RAW, TABLE, TAG
@@ -206,12 +207,12 @@ class JekyllDialect:
 
     # inline rules
     def _parse_footnote(self, inline, m, state):
-        state.append_token({"type": "sidenote", "children": _inline(inline, state, m.group("jkx_note").strip())})
+        state.append_token({"type": "sidenote", "children": inline_tokens(inline, state, m.group("jkx_note").strip())})
         return m.end()
 
     def _parse_group_inline(self, inline, m, state):
         token = self._group_token(int(m.group("jkx_group_i")))
-        token["children"] = _inline(inline, state, token.pop("text"))
+        token["children"] = inline_tokens(inline, state, token.pop("text"))
         state.append_token(token)
         return m.end()
 
@@ -366,15 +367,6 @@ def _align(attrs: dict[str, str]) -> str | None:
     style = attrs.get("style", "") + " " + attrs.get("align", "")
     m = re.search(r"(?:text-align\s*:\s*)?\b(left|center|right)\b", style)
     return m.group(1) if m else None
-
-
-def _inline(inline, state, text: str) -> list:
-    if not text:
-        return []
-    child = inline.state_cls(state.env)
-    child.src = text
-    child.in_link = state.in_link
-    return inline.render(child)
 
 
 def _plain_html(text: str) -> str:

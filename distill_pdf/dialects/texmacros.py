@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from typing import Callable
 
-from ..writer.mathcheck import MathError, check_math
+from ..writer.mathcheck import MathError, check_math, group_end
 
 PROTECTED = {
     "begin", "end", "par", "item", "section", "subsection", "subsubsection", "paragraph", "subparagraph",
@@ -102,21 +102,8 @@ def _group(tex: str, pos: int) -> tuple[str, int] | None:
         pos += 1
     if pos >= len(tex) or tex[pos] != "{":
         return None
-    depth = 0
-    i = pos
-    while i < len(tex):
-        ch = tex[i]
-        if ch == "\\":
-            i += 2
-            continue
-        if ch == "{":
-            depth += 1
-        elif ch == "}":
-            depth -= 1
-            if depth == 0:
-                return tex[pos + 1:i], i + 1
-        i += 1
-    return None
+    end = group_end(tex, pos)
+    return None if end is None else (tex[pos + 1:end - 1], end)
 
 
 class MacroSet:

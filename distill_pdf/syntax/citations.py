@@ -21,6 +21,7 @@ import re
 from mistune._inline.links import parse_link_open
 
 from ..bibliography import looks_like_key
+from . import inline_tokens
 
 # pandoc: a key starts with a letter, digit or _ and may hold internal punctuation
 # (of pandoc's set, those that are safe in a LaTeX \cite argument)
@@ -52,15 +53,6 @@ def _locator(text: str) -> str:
     return text
 
 
-def _inline(inline, state, text: str) -> list:
-    if not text:
-        return []
-    child = inline.state_cls(state.env)
-    child.src = text
-    child.in_link = state.in_link
-    return inline.render(child)
-
-
 def citations_plugin(citations):
     """The mistune plugin for a :class:`distill_pdf.bibliography.Citations`."""
 
@@ -72,8 +64,8 @@ def citations_plugin(citations):
         if real is not None:
             citations.note_cited(real)
         return {"key": real or key, "known": real is not None, "suppress": suppress,
-                "prefix": _inline(inline, state, _dashes(prefix.strip())),
-                "suffix": _inline(inline, state, _locator(suffix))}
+                "prefix": inline_tokens(inline, state, _dashes(prefix.strip())),
+                "suffix": inline_tokens(inline, state, _locator(suffix))}
 
     def parse_narrative(inline, m, state):
         key = _key(m.group("cite_key"))

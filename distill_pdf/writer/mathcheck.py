@@ -26,6 +26,25 @@ class MathError(ValueError):
     pass
 
 
+def group_end(tex: str, opening: int) -> int | None:
+    """The index just past the ``}`` that closes the ``{`` at ``opening`` (escaped braces
+    skipped), or None when it is never closed."""
+    depth, i = 0, opening
+    while i < len(tex):
+        c = tex[i]
+        if c == "\\":
+            i += 2
+            continue
+        if c == "{":
+            depth += 1
+        elif c == "}":
+            depth -= 1
+            if depth == 0:
+                return i + 1
+        i += 1
+    return None
+
+
 def check_math(tex: str) -> None:
     """Raise MathError (a one-line reason) if ``tex`` is unsafe or unbalanced."""
     if "^^" in tex:
