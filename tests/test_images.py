@@ -453,7 +453,7 @@ def _ink(pdf: Path, tmp_path: Path) -> float:
     subprocess.run(["pdftoppm", "-r", "72", "-png", "-singlefile", str(pdf), str(tmp_path / "ink")],
                    check=True)
     grey = Image.open(tmp_path / "ink.png").convert("L")
-    return sum(1 for value in grey.getdata() if value < 128) / (grey.width * grey.height)
+    return sum(grey.histogram()[:128]) / (grey.width * grey.height)
 
 
 NON_SCALING = """<svg xmlns="http://www.w3.org/2000/svg" width="200" height="200">
