@@ -232,10 +232,9 @@ class _ImagesAhead:
 
     def __init__(self, document, prepare):
         self.prepare = prepare
-        self.futures: dict = {}
         self.pending: dict[Path, tuple[bytes, Future]] = {}
         urls = _image_urls(document.tokens + [t for note in document.footnotes.values() for t in note])
-        self.pool = ThreadPoolExecutor(max_workers=min(max(len(urls), 1), os.cpu_count() or 1, 4),
+        self.pool = ThreadPoolExecutor(max_workers=min(len(urls), os.cpu_count() or 1, 4),
                                        thread_name_prefix="distill-images") if urls else None
         self.futures = {url: self.pool.submit(prepare, url) for url in urls}
 
