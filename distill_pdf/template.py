@@ -105,8 +105,10 @@ def bibtex_entry(post: Post, site_url: str | None) -> str:
 
 def citation_text(post: Post) -> str:
     names = ", ".join(a.name for a in post.authors) or "Anonymous"
-    year = post.published.year if post.published else ""
-    return escape(f"{names}, \u201c{plain_text(post.title)}\u201d, {year}.".replace(", ,", ","))
+    parts = [names, f"\u201c{plain_text(post.title)}\u201d"]
+    if post.published:
+        parts.append(str(post.published.year))
+    return escape(", ".join(parts) + ".")
 
 
 def context(post: Post, body: str, *, paper: str = "a4", bibliography: str = "",
@@ -126,6 +128,8 @@ def context(post: Post, body: str, *, paper: str = "a4", bibliography: str = "",
         "toc": post.toc, "draft": post.draft, "paper": "letter" if paper == "letter" else "a4",
         "body": body, "bibliography": bibliography, "preamble_extra": preamble_extra,
         "citation_text": citation_text(post), "citation_bibtex": bibtex_entry(post, site_url),
+        # typeset as a code block: Pygments escapes it and non-Latin titles get fallback fonts
+        "citation_bibtex_latex": code.highlight_block(bibtex_entry(post, site_url), "bibtex"),
         "fonts_preamble": fonts.preamble(), "pygments_defs": code.style_definitions(),
         "version": __version__,
     }

@@ -56,6 +56,18 @@ def test_seed_log_is_clean(seed_pdf):
 
 
 @pytest.mark.parametrize("engine", ENGINES)
+def test_cjk_title_prints_in_the_citation_appendix_too(tmp_path, engine):
+    """The title appears in the BibTeX entry, set in the mono font: CJK there needs its
+    fallback as much as in the title (found by the slow property run)."""
+    post = write_post(tmp_path, "0\n", front='title: "注意力"\ntags: [a, b]')
+    result = distill_pdf.render(post, tmp_path / "cjk.pdf", engine=engine, keep_build=tmp_path / "build")
+    assert not [w.message for w in result.warnings], result.warnings
+    assert "Missing character" not in (tmp_path / "build" / "main.log").read_text(errors="replace")
+    text = pdf_text_flat(result.pdf)
+    assert "title = {注意力}" in text and "Anonymous, “注意力”." in text  # no date: no dangling comma
+
+
+@pytest.mark.parametrize("engine", ENGINES)
 def test_example_post_with_unicode_specials_and_math_title(tmp_path, engine):
     out = tmp_path / "example.pdf"
     result = distill_pdf.render(EXAMPLE, out, engine=engine, keep_build=tmp_path / "build")
