@@ -543,9 +543,9 @@ def compile_tex(tex_path: Path, engine: Engine, *, timeout: float = 300,
     line is loaded from a format made once, instead of being read on every run.
 
     ``figures_ready``: called (maybe more than once) before the engine first reads the
-    figures' pixels, which may still be in the making until then (the .tex folder holds same-sized stand-ins). XeLaTeX
-    typesets its first pass meanwhile (``-no-pdf``) and makes the PDF from its .xdv after;
-    tectonic, which cannot be split so, calls it first."""
+    figures' pixels, which may still be in the making until then (the .tex folder holds
+    same-sized stand-ins). XeLaTeX typesets its first pass meanwhile (``-no-pdf``) and makes
+    the PDF from its .xdv after; tectonic, which cannot be split so, calls it first."""
     tex_path = Path(tex_path).absolute()
     if not tex_path.is_file():
         raise UsageError("no such file", tex_path)

@@ -128,9 +128,11 @@ def _promise(src: str, data: bytes, ctx: ImageContext) -> PreparedImage | None:
     pngpdf wraps; anything else is prepared at once."""
     if not ctx.png_as_pdf or _sniff(data) != "PNG":
         return None
-    stand_in = pngpdf.stand_in(data)
     path = _cache_path(ctx, data, _raster_operation(ctx), "pdf")
-    if stand_in is None or path.is_file():
+    if path.is_file():  # made before: nothing to promise
+        return None
+    stand_in = pngpdf.stand_in(data)
+    if stand_in is None:
         return None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -115,6 +115,7 @@ def context(post: Post, body: str, *, paper: str = "a4", bibliography: str = "",
             preamble_extra: str = "", site_url: str | None = None) -> dict:
     columns, rows = byline(post)
     authors_plain = ", ".join(a.name for a in post.authors)
+    entry = bibtex_entry(post, site_url)
     return {
         "title": escape(post.title) if "$" not in post.title else _title_with_math(post.title),
         "description": escape(post.description) if post.description else "",
@@ -127,9 +128,9 @@ def context(post: Post, body: str, *, paper: str = "a4", bibliography: str = "",
         "byline_columns": columns, "byline_rows": rows,
         "toc": post.toc, "draft": post.draft, "paper": "letter" if paper == "letter" else "a4",
         "body": body, "bibliography": bibliography, "preamble_extra": preamble_extra,
-        "citation_text": citation_text(post), "citation_bibtex": bibtex_entry(post, site_url),
+        "citation_text": citation_text(post), "citation_bibtex": entry,
         # typeset as a code block: Pygments escapes it and non-Latin titles get fallback fonts
-        "citation_bibtex_latex": code.highlight_block(bibtex_entry(post, site_url), "bibtex"),
+        "citation_bibtex_latex": code.highlight_block(entry, "bibtex"),
         "fonts_preamble": fonts.preamble(), "pygments_defs": code.style_definitions(),
         "version": __version__,
     }
