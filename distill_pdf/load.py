@@ -1,13 +1,13 @@
 """Step 1: read a post file into a Post (metadata + Markdown body).
 
-Everything a user's file can get wrong (encoding, binary data, YAML syntax,
-wrong types) is reported here with the line it is on, before any work starts.
+What would stop a run (no such file, binary data, YAML that does not parse, a front
+matter that is not a mapping) is reported here with its line, before any work starts;
+encodings real blogs carry are repaired with a warning. The fields are read in metadata.py.
 """
 from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,7 +15,9 @@ from typing import Any
 import frontmatter
 import yaml
 
+from . import metadata
 from .errors import DistillError, Diagnostics, UsageError
+from .metadata import CONTROL as _CONTROL
 
 
 @dataclass
@@ -53,10 +55,6 @@ class Post:
 
 
 _MOJIBAKE_HINT = re.compile("[\u00c2-\u00f4][\u0080-\u00bf\u0152-\u2122]")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\x80-\x9f]")
-_DATE_KEYS = ("pubDate", "timestamp", "date", "publishDate", "published")
-_UPDATED_KEYS = ("updatedTimestamp", "updated", "updatedDate", "lastmod", "modified")
-_DATE_FORMATS = ("%d %b %Y", "%d %B %Y", "%b %d %Y", "%B %d %Y", "%Y/%m/%d", "%Y.%m.%d")
 
 
 def read_text(path: Path, diagnostics: Diagnostics) -> str:
@@ -126,7 +124,7 @@ def load_post(path: Path, diagnostics: Diagnostics | None = None) -> Post:
     meta, body, body_line = _split_front_matter(text, path)
     key_lines = _key_lines(text, body_line)
     post = Post(path=path, body=body, body_line=body_line, meta=meta, title="", key_lines=key_lines)
-    _apply_metadata(post, diagnostics)
+    metadata.apply(post, diagnostics)
     return post
 
 
@@ -164,134 +162,3 @@ def _key_lines(text: str, body_line: int) -> dict[str, int]:
         if m and m.group(1) not in found:
             found[m.group(1)] = number
     return found
-
-
-def _apply_metadata(post: Post, diagnostics: Diagnostics) -> None:
-    meta = post.meta
-    post.title = _optional_text(post, "title") or _fallback_title(post, diagnostics)
-    post.description = _optional_text(post, "description")
-    post.published = _first_date(post, _DATE_KEYS)
-    post.updated = _first_date(post, _UPDATED_KEYS)
-    post.authors = _authors(post)
-    post.tags = _string_list(post, "tags")
-    post.series = _optional_text(post, "series")
-    post.toc = _flag(post, "toc")
-    post.draft = _flag(post, "draft")
-    if isinstance(meta.get("toc"), list):  # al-folio lists its sections; a list means "yes"
-        post.toc = True
-
-
-def _type_error(post: Post, key: str, expected: str) -> DistillError:
-    value = post.meta[key]
-    shown = repr(value) if len(repr(value)) < 40 else type(value).__name__
-    return DistillError(f"front matter `{key}` must be {expected}, not {shown}", post.path, post.meta_line(key))
-
-
-def _optional_text(post: Post, key: str) -> str | None:
-    value = post.meta.get(key)
-    if value is None:
-        return None
-    if isinstance(value, (str, int, float)) and not isinstance(value, bool):
-        return _clean(str(value))
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()
-    if isinstance(value, list) and value and all(isinstance(v, (str, int, float)) for v in value):
-        return _clean(" ".join(str(v) for v in value))  # `description: [text]`: YAML read a list
-    raise _type_error(post, key, "text")
-
-
-def _clean(text: str) -> str:
-    return unicodedata.normalize("NFC", _CONTROL.sub("", text)).strip()
-
-
-def _fallback_title(post: Post, diagnostics: Diagnostics) -> str:
-    for number, line in enumerate(post.body.split("\n"), start=post.body_line):
-        m = re.match(r" {0,3}#{1,6}\s+(.+?)\s*#*\s*$", line)
-        if m:
-            diagnostics.warn("no title in front matter; using the first heading", post.path, number)
-            return m.group(1)
-    diagnostics.warn("no title in front matter; using the file name", post.path, 1)
-    return post.slug.replace("-", " ").replace("_", " ").strip().capitalize() or post.path.name
-
-
-def _first_date(post: Post, keys: tuple[str, ...]) -> dt.date | None:
-    for key in keys:
-        if key in post.meta and post.meta[key] is not None:
-            return _date(post, key)
-    return None
-
-
-def _date(post: Post, key: str) -> dt.date:
-    value = post.meta[key]
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        text = value.strip().replace("Z", "+00:00")
-        for parse in (dt.datetime.fromisoformat, lambda s: dt.datetime.strptime(s[:10], "%Y-%m-%d")):
-            try:
-                return parse(text).date()
-            except ValueError:
-                continue
-        words = " ".join(re.sub(r"(?<=\d)(st|nd|rd|th)\b|,", " ", value).split())
-        for fmt in _DATE_FORMATS:  # what JavaScript's Date (Astro's z.coerce.date) also reads
-            try:
-                return dt.datetime.strptime(words, fmt).date()
-            except ValueError:
-                continue
-    raise _type_error(post, key, "a date (YYYY-MM-DD)")
-
-
-def _authors(post: Post) -> list[Author]:
-    value = post.meta.get("authors", post.meta.get("author"))
-    key = "authors" if "authors" in post.meta else "author"
-    if value is None:
-        return []
-    if isinstance(value, (str, dict)) and key == "author":
-        value = [value]
-    if not isinstance(value, list):
-        raise _type_error(post, key, "a list of names or of {name, url, affiliation, email}")
-    authors = []
-    for item in value:
-        if isinstance(item, str):
-            authors.append(Author(name=_clean(item)))
-        elif isinstance(item, dict) and isinstance(item.get("name"), str):
-            authors.append(_author_from_mapping(item))
-        else:
-            raise _type_error(post, key, "a list of names or of {name, url, affiliation, email}")
-    return authors
-
-
-def _author_from_mapping(item: dict[str, Any]) -> Author:
-    affiliation = item.get("affiliation", item.get("affiliations"))
-    if isinstance(affiliation, dict):  # al-folio: affiliations: {name: ...}
-        affiliation = affiliation.get("name")
-    if isinstance(affiliation, list):
-        affiliation = "; ".join(a.get("name", "") if isinstance(a, dict) else str(a) for a in affiliation)
-    text = {k: _clean(str(v)) if v is not None else None for k, v in
-            (("url", item.get("url")), ("affiliation", affiliation), ("email", item.get("email")),
-             ("orcid", item.get("orcid")))}
-    return Author(name=_clean(item["name"]), **text)
-
-
-def _string_list(post: Post, key: str) -> list[str]:
-    value = post.meta.get(key)
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [_clean(part) for part in value.split(",") if part.strip()]
-    if isinstance(value, list) and all(isinstance(v, (str, int, float)) for v in value):
-        return [_clean(str(v)) for v in value]
-    raise _type_error(post, key, "a list of strings")
-
-
-def _flag(post: Post, key: str) -> bool:
-    value = post.meta.get(key, False)
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, list):
-        return bool(value)
-    if isinstance(value, str) and value.lower() in ("true", "yes", "false", "no"):
-        return value.lower() in ("true", "yes")
-    raise _type_error(post, key, "true or false")

@@ -199,15 +199,23 @@ def test_bom_and_crlf(box):
     ("title: a\ntitle: b: c", 3, "invalid YAML front matter"),
     ("- a\n- list", 2, "front matter must be a mapping"),
     ("just a string", 2, "front matter must be a mapping"),
-    ("title: x\ntags: 5", 3, "front matter `tags` must be a list of strings, not 5"),
-    ("title: x\nauthors: {}", 3, "front matter `authors` must be a list"),
-    ("title: x\ndate: 12", 3, "front matter `date` must be a date"),
-    ("title: [1, {a: b}]", 2, "front matter `title` must be text"),
-    ("title: x\ndraft: maybe", 3, "front matter `draft` must be true or false"),
 ])
 def test_front_matter_problems_name_their_line(box, front, line, phrase):
     post = box.post("Body.\n", front=front)
     failed(box.run(post, "-o", box.out / "x.pdf"), 1, f"{post}:{line}: ", phrase)
+    no_pdfs(box)
+
+
+@needs_engine
+def test_a_front_matter_shape_we_cannot_use_warns_and_strict_stops(box):
+    post = box.post("Body.\n", front="title: x\ntags: 5\ndraft: maybe")
+    out = box.out / "x.pdf"
+    run = box.run(post, "-o", out, allowed=(out,))
+    assert run.code == 0, run.stderr
+    assert f"{post}:3: front matter `tags` must be a list of strings, not 5; ignored" in run.stderr
+    assert f"{post}:4: front matter `draft` must be true or false" in run.stderr
+    out.unlink()
+    failed(box.run(post, "-o", out, "--strict"), 1, f"{post}:3: ", "`tags` must be a list of strings")
     no_pdfs(box)
 
 

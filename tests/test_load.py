@@ -58,9 +58,6 @@ def test_cp1252_is_decoded_with_a_warning(tmp_path):
 @pytest.mark.parametrize("data,message,line", [
     (b"---\ntitle: [unclosed\nx: 1\n---\nbody\n", "invalid YAML front matter", None),
     (b"---\n- a\n- b\n---\nbody\n", "must be a mapping", 2),
-    (b"---\ntitle: t\ntags: 5\n---\nbody\n", "`tags` must be a list of strings", 3),
-    (b"---\ntitle: t\nauthors: {}\n---\nbody\n", "`authors` must be a list", 3),
-    (b"---\ntitle: t\ndate: tomorrow\n---\nbody\n", "`date` must be a date", 3),
     (b"", "empty file", None),
     (b"\x89PNG\r\n\x1a\n\x00\x00\x00", "binary file", None),
 ])
@@ -83,3 +80,71 @@ def test_yaml_backspace_escape_in_title_is_dropped_with_warning(tmp_path):
     diagnostics = Diagnostics()
     post = load(tmp_path, b'---\ntitle: "A\\bB"\n---\nx\n', diagnostics)
     assert post.title == "AB"
+
+
+# --------------------------------------------------------------------------- shapes blogs use
+
+
+@pytest.mark.parametrize("front, message, line", [
+    ("tags: 5", "`tags` must be a list of strings", 3),
+    ("authors: 5", "`authors` must be a list", 3),
+    ("date: tomorrow", "`date` must be a date", 3),
+    ("draft: maybe", "`draft` must be true or false", 3),
+    ("title: [1, {a: b}]", "`title` must be text", 2),
+])
+def test_a_shape_we_cannot_use_is_a_warning_and_ignored(tmp_path, front, message, line):
+    """Only unparsable YAML or a non-mapping stops; --strict makes the warning an error."""
+    data = f"---\ntitle: t\n{front}\n---\nbody\n".replace("title: t\ntitle:", "title:").encode()
+    if front.startswith("title:"):
+        data = f"---\n{front}\n---\n# Heading\n".encode()
+    diagnostics = Diagnostics()
+    post = load(tmp_path, data, diagnostics)
+    assert post.path.name == "post.md"
+    warned = [d for d in diagnostics if message in d.message]
+    assert warned and warned[0].line == line and "ignored" in warned[0].message
+    with pytest.raises(DistillError, match=message):
+        load(tmp_path, data, Diagnostics(strict=True))
+
+
+@pytest.mark.parametrize("value, names", [
+    ('"Rush, Alexander; Karamcheti, Sidd"', ["Alexander Rush", "Sidd Karamcheti"]),
+    ('"Kumar, Ashutosh"', ["Ashutosh Kumar"]),
+    ('"Ada Lovelace and Alan Turing"', ["Ada Lovelace", "Alan Turing"]),
+    ('"Ada Lovelace, Alan Turing, Grace Hopper"', ["Ada Lovelace", "Alan Turing", "Grace Hopper"]),
+    ("[{user: hf-person}, {name: B, guest: true}]", ["hf-person", "B"]),
+])
+def test_authors_as_a_string_of_names_or_hugging_face_users(tmp_path, value, names):
+    diagnostics = Diagnostics()
+    post = load(tmp_path, f"---\ntitle: t\nauthors: {value}\n---\nbody\n".encode(), diagnostics)
+    assert [a.name for a in post.authors] == names and not list(diagnostics)
+
+
+def test_docusaurus_author_keys_come_from_authors_yml(tmp_path):
+    (tmp_path / "authors.yml").write_text(
+        "slorber:\n  name: S\u00e9bastien Lorber\n  title: Docusaurus maintainer\n  url: https://x.example\n",
+        encoding="utf-8")
+    folder = tmp_path / "2022" / "a-post"
+    folder.mkdir(parents=True)
+    post = load(folder, b"---\ntitle: t\nauthors: [slorber, {name: Guest, title: Friend, image_url: x.png}]\n"
+                        b"---\nbody\n")
+    assert [(a.name, a.affiliation, a.url) for a in post.authors] == [
+        ("S\u00e9bastien Lorber", "Docusaurus maintainer", "https://x.example"), ("Guest", "Friend", None)]
+
+
+def test_al_folio_toc_objects_and_joss_affiliations(tmp_path):
+    post = load(tmp_path, b"---\ntitle: t\ntoc: {sidebar: left}\n---\nbody\n")
+    assert post.toc is True
+    post = load(tmp_path, b"""---
+title: t
+authors:
+  - name: A
+    affiliation: "1, 2"
+  - name: B
+    affiliation: [2]
+affiliations:
+  - {index: 1, name: Open Journals}
+  - {index: 2, name: GitHub}
+---
+body
+""")
+    assert [a.affiliation for a in post.authors] == ["Open Journals; GitHub", "GitHub"]
