@@ -1,5 +1,7 @@
 """distill-pdf: Markdown blog posts -> Distill-style PDFs, archives and arXiv bundles."""
-__version__ = "0.1.0"
+from .version import __version__
+
+__all__ = ["__version__", "render"]
 
 
 def render(post, output=None, **options):

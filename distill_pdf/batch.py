@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
-from . import __version__
+from .version import __version__
 from . import dialects, incremental
 from .config import SiteConfig, find_config, merge_options, post_url
 from .discover import PostEntry, detect_layout, discover, read_front_matter
@@ -356,7 +356,7 @@ def asset_paths(job: Job, image_sources: list[str]) -> list[Path]:
     """Every local file an image `src` may resolve to, as images.py looks for it."""
     from urllib.parse import unquote, urlsplit
 
-    from .pipeline import find_site_root
+    from .site import find_site_root
     options = job.options
     site_root = Path(options["site_root"]).resolve() if options.get("site_root") else find_site_root(job.source)
     public = Path(options["public_dir"]).resolve() if options.get("public_dir") else site_root / "public"

@@ -1,15 +1,4 @@
-"""Citations: find and read a post's bibliography, and hand the pipeline what it needs.
-
-``setup(post, options, diagnostics)`` returns None (the post cites nothing) or a
-:class:`Citations` with
-
-* ``plugins``: the mistune plugin for pandoc's citation syntax and ``<d-cite>``
-  (:mod:`distill_pdf.syntax.citations`);
-* ``render_citation(token, renderer)``: the LaTeX of one citation;
-* ``bibliography_latex()`` / ``preamble_latex()`` / ``build_files()``: the
-  reference list, preamble code and extra build files of the chosen back end
-  (:mod:`distill_pdf.writer.citations`);
-* ``needs_biber``: whether the engine step must run biber.
+"""Bibliographies: find and read a post's ``.bib``/CSL files into a :class:`Library`.
 
 Bibliographies come from front matter ``bibliography:`` (a path or a list,
 relative to the post, else to a folder above it up to the site root, or in the
@@ -21,21 +10,20 @@ its ``file:line`` and the rest of the file still works. CSL-JSON (``.json``)
 and CSL YAML (``.yaml``) are read as well. Every field is turned from LaTeX into
 Unicode text here, once and only for the works a post uses (accents,
 ``{\\TeX}``, ``--``, quotes), so both back ends print the same text.
+The pipeline's citation step (citations.py) uses this; this module uses nothing of it.
 """
 from __future__ import annotations
 
 import json
 import re
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .errors import DistillError, Diagnostics, UsageError
 from .load import Post
+from .site import SITE_MARKERS
 
-BACKENDS = ("auto", "biblatex", "pybtex")
-STYLES = ("author-year", "numeric")
 DOLLAR = "\ue000"  # a literal `\$` of a .bib field, kept apart from math `$..$`
 
 # fields printed verbatim (never read as LaTeX)
@@ -436,7 +424,6 @@ def find_bibliography(name: str, post: Post, options) -> Path | None:
     folder = post.path.resolve().parent
     site_root = getattr(options, "site_root", None)
     site_root = Path(site_root).resolve() if site_root else None
-    from .pipeline import SITE_MARKERS
     for candidate_folder in [folder, *folder.parents][:6]:
         for sub in _SITE_BIB_FOLDERS:
             candidate = candidate_folder / sub / relative
@@ -506,125 +493,3 @@ def _inherit_crossrefs(library: Library) -> None:
         parent = library.works.get(parent_key) if parent_key else None
         if parent is not None and parent is not work:
             work.parent = parent
-
-
-# --------------------------------------------------------------------------- the pipeline's object
-
-
-class Citations:
-    """What the pipeline needs for one post's citations (see the module docstring)."""
-
-    def __init__(self, post: Post, library: Library, backend, nocite: set[str] | bool):
-        from .syntax.citations import citations_plugin
-        self.post = post
-        self.library = library
-        self.backend = backend
-        self.nocite = nocite
-        self.cited: dict[str, None] = {}   # keys met while parsing, in order
-        self.plugins = [citations_plugin(self)]
-        backend.owner = self
-
-    # -- called by the parser plugin -------------------------------------------
-    def resolve(self, key: str) -> str | None:
-        return self.library.lookup(key)
-
-    def note_cited(self, key: str) -> None:
-        self.cited.setdefault(key, None)
-
-    # -- called by the renderer ------------------------------------------------
-    def render_citation(self, token, renderer) -> str:
-        return self.backend.render(token, renderer)
-
-    # -- called by the pipeline after the body is rendered ------------------------
-    def nocite_keys(self) -> list[str]:
-        if self.nocite is True:
-            return list(self.library.works)
-        return [k for k in sorted(self.nocite) if k in self.library.works]
-
-    def listed_keys(self) -> list[str]:
-        """The works the reference list shows: those cited (in order) plus nocite."""
-        keys = [k for k in self.backend.cited_order if k in self.library.works]
-        return keys + [k for k in self.nocite_keys() if k not in keys]
-
-    def bibliography_latex(self) -> str:
-        return self.backend.bibliography(self.listed_keys())
-
-    def preamble_latex(self) -> str:
-        return self.backend.preamble(self.listed_keys())
-
-    def build_files(self) -> dict[str, str]:
-        return self.backend.files(self.listed_keys())
-
-    @property
-    def needs_biber(self) -> bool:
-        return self.backend.needs_biber and bool(self.listed_keys())
-
-
-def choose_backend(options) -> str:
-    wanted = (getattr(options, "citations", None) or "auto").lower()
-    if wanted not in BACKENDS:
-        raise UsageError(f"unknown citations back end {wanted!r} (choose auto, biblatex or pybtex)")
-    if str(getattr(options, "template", "")) == "arxiv":
-        return "pybtex"  # arXiv runs no biber of ours: the document carries its reference list
-    if wanted == "biblatex":
-        if not shutil.which("biber"):
-            raise UsageError("--citations biblatex needs biber, which is not installed "
-                             "(apt-get install biber), or use --citations pybtex")
-        return "biblatex"
-    if wanted == "pybtex":
-        return "pybtex"
-    return "biblatex" if shutil.which("biber") else "pybtex"
-
-
-def _nocite(post: Post, library: Library, diagnostics: Diagnostics) -> set[str] | bool:
-    value = post.meta.get("nocite")
-    if value is None:
-        return set()
-    text = " ".join(value) if isinstance(value, list) else str(value)
-    keys = re.findall(r"@(\*|\w(?:[\w:./+-]*\w)?)", text)
-    if "*" in keys:
-        return True
-    found = set()
-    for key in keys:
-        real = library.lookup(key)
-        if real:
-            found.add(real)
-        else:
-            diagnostics.warn(f"unknown citation key {key} in nocite", post.path, post.meta_line("nocite"))
-    return found
-
-
-_MAYBE_CITES = re.compile(r"(?<![\w.+\-@/\\])-?@[\w{]|<d-cite\b", re.I)
-
-
-_CODE = re.compile(r"^ {0,3}(`{3,}|~{3,})[^\n]*\n.*?^ {0,3}\1[ \t]*$|`+[^`\n]*`+", re.M | re.S)
-_BRACKET_CITE = re.compile(r"\[(?:[^\[\]]*\s)?-?@(?P<key>\w[\w:./+-]*)[^\[\]]*\](?![(\[:])"
-                           r"|<d-cite\s+key\s*=", re.I)
-
-
-def _warn_no_bibliography(post: Post, diagnostics: Diagnostics) -> None:
-    """``[@name2020word]`` or ``<d-cite>`` in a post without any bibliography: say so, once."""
-    body = _CODE.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), post.body)
-    m = next((m for m in _BRACKET_CITE.finditer(body)
-              if m.group("key") is None or looks_like_key(m.group("key").rstrip(".:/+-"))), None)
-    if m:
-        line = post.body_line + body.count("\n", 0, m.start())
-        diagnostics.warn(f"citation {m.group(0)[:40]} but no bibliography (front matter `bibliography:`, "
-                         "--bib, or a .bib file beside the post)", post.path, line)
-
-
-def setup(post: Post, options, diagnostics: Diagnostics) -> Citations | None:
-    """None when the post cites nothing and lists no bibliography; else a Citations."""
-    style = (getattr(options, "citation_style", None) or "author-year").lower()
-    if style not in STYLES:
-        raise UsageError(f"unknown citation style {style!r} (choose author-year or numeric)")
-    if not (_MAYBE_CITES.search(post.body) or post.meta.get("nocite") or post.meta.get("bibliography")):
-        return None
-    library = load_library(post, options, diagnostics)
-    if not library.works and not library.files:
-        _warn_no_bibliography(post, diagnostics)
-        return None  # nothing to cite from: every `@word` stays text
-    nocite = _nocite(post, library, diagnostics)
-    from .writer.citations import make_backend
-    backend = make_backend(choose_backend(options), style, library, diagnostics)
-    return Citations(post, library, backend, nocite)

@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from . import __version__
+from .version import __version__
 from .errors import EXIT_USAGE, DistillError
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)

@@ -31,7 +31,7 @@ import tempfile
 from pathlib import Path
 from typing import Any, Iterable
 
-from . import __version__
+from .version import __version__
 
 CACHE_DIRNAME = ".distill-pdf-cache"
 FORMAT = 1

@@ -18,15 +18,7 @@ import yaml
 from . import metadata
 from .errors import DistillError, Diagnostics, UsageError
 from .metadata import CONTROL as _CONTROL
-
-
-@dataclass
-class Author:
-    name: str
-    url: str | None = None
-    affiliation: str | None = None
-    email: str | None = None
-    orcid: str | None = None
+from .metadata import Author
 
 
 @dataclass

@@ -13,14 +13,12 @@ import datetime as dt
 import re
 import unicodedata
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any
 
 import yaml
 
 from .errors import Diagnostics
-
-if TYPE_CHECKING:
-    from .load import Author, Post
 
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\x80-\x9f]")
 DATE_KEYS = ("pubDate", "timestamp", "date", "publishDate", "published")
@@ -31,7 +29,17 @@ _NAME_LIST_SPLIT = re.compile(r"\s*;\s*|\s+and\s+|\s*&\s*")
 _AUTHOR_SHAPE = "a list of names or of {name, url, affiliation, email}"
 
 
-def apply(post: Post, diagnostics: Diagnostics) -> None:
+@dataclass
+class Author:
+    name: str
+    url: str | None = None
+    affiliation: str | None = None
+    email: str | None = None
+    orcid: str | None = None
+
+
+def apply(post, diagnostics: Diagnostics) -> None:
+    """Fill a load.Post's fields from its ``meta``."""
     reader = _Reader(post, diagnostics)
     post.title = reader.text("title") or _fallback_title(post, diagnostics)
     post.description = reader.text("description")
@@ -51,7 +59,7 @@ def clean(text: str) -> str:
 class _Reader:
     """One method per field shape; each returns what it could read and warns about the rest."""
 
-    def __init__(self, post: Post, diagnostics: Diagnostics):
+    def __init__(self, post, diagnostics: Diagnostics):
         self.post, self.meta, self.diagnostics = post, post.meta, diagnostics
 
     def ignored(self, key: str, expected: str) -> None:
@@ -150,7 +158,6 @@ def _first_last(name: str) -> str:
 
 
 def _author(item: Any, affiliations: dict[str, str]) -> Author | None:
-    from .load import Author
     if isinstance(item, (str, int, float)) and not isinstance(item, bool) and str(item).strip():
         return Author(name=clean(str(item)))
     if not isinstance(item, dict):
@@ -231,7 +238,7 @@ def _date(value: Any) -> dt.date | None:
     return None
 
 
-def _fallback_title(post: Post, diagnostics: Diagnostics) -> str:
+def _fallback_title(post, diagnostics: Diagnostics) -> str:
     for number, line in enumerate(post.body.split("\n"), start=post.body_line):
         m = re.match(r" {0,3}#{1,6}\s+(.+?)\s*#*\s*$", line)
         if m:

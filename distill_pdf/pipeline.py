@@ -19,15 +19,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import compile as engines
-from . import bibliography, dialects, images, mdx, template
+from . import citations, dialects, images, mdx, template
 from .errors import CompileTimeout, DistillError, Diagnostic, Diagnostics, UsageError
-from .load import Author, Post, load_post
+from .load import Post, load_post
+from .metadata import Author
 from .parse import parse_post
+from .site import find_site_root
 from .writer.latex import RenderedBody, render_body
 
 BODY_MARKER = "%%% distill-pdf body"
-SITE_MARKERS = ("distill-pdf.toml", "astro.config.mjs", "astro.config.ts", "astro.config.js",
-                "_config.yml", "hugo.toml", "config.toml", "package.json")
 OVERFULL_LIMIT_PT = 10.0
 
 
@@ -123,18 +123,6 @@ def cache_dir(options: Options) -> Path:
     return Path(base)
 
 
-def find_site_root(post_path: Path) -> Path:
-    """The site folder: nearest ancestor with a site config, else the parent of `src/`."""
-    folder = post_path.resolve().parent
-    for candidate in (folder, *folder.parents):
-        if any((candidate / marker).exists() for marker in SITE_MARKERS):
-            return candidate
-    parts = folder.parts
-    if "src" in parts:
-        return Path(*parts[: len(parts) - 1 - parts[::-1].index("src")])
-    return folder
-
-
 class _BrokenPromise(Exception):
     """A figure promised by images.prepare_image(defer=True) could not be made as promised
     (a PNG damaged past its header): the post is built again without promises, which reports
@@ -155,7 +143,7 @@ def build_project(post_path: Path, options: Options, diagnostics: Diagnostics,
         post.body = mdx_result.markdown
     if options.authors and not post.authors:
         post.authors = [Author(**author) for author in options.authors]
-    cites = bibliography.setup(post, options, diagnostics)
+    cites = citations.setup(post, options, diagnostics)
     document = parse_post(post, extra_plugins=(*dialect.plugins, *(cites.plugins if cites else ())))
     site_root = (Path(options.site_root).resolve() if options.site_root
                  else dialect.site_root or find_site_root(post.path))

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import jinja2
 
-from . import __version__, fonts
+from . import fonts
+from .version import __version__
 from .errors import UsageError
 from .load import Post
 from .writer import code

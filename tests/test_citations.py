@@ -21,7 +21,7 @@ import pytest
 from pypdf import PdfReader
 
 import distill_pdf
-from distill_pdf import bibliography
+from distill_pdf import bibliography, citations
 from distill_pdf.errors import DistillError, Diagnostics, UsageError
 from distill_pdf.load import load_post
 from distill_pdf.parse import parse_post
@@ -267,7 +267,7 @@ def test_numeric_style_csl_json_and_nocite_all(numeric):
 def _setup(tmp_path, body, front="title: T", options=None, diagnostics=None):
     post = load_post(write_post(tmp_path, body, front))
     diagnostics = diagnostics if diagnostics is not None else Diagnostics()
-    return post, bibliography.setup(post, options or Options(), diagnostics), diagnostics
+    return post, citations.setup(post, options or Options(), diagnostics), diagnostics
 
 
 def _citations(tmp_path, body, front="title: T\nbibliography: refs.bib"):
@@ -356,14 +356,14 @@ def test_split_bib_tracks_lines_and_recovers(tmp_path):
 
 
 def test_backend_choice(monkeypatch):
-    assert bibliography.choose_backend(Options(citations="pybtex")) == "pybtex"
-    assert bibliography.choose_backend(Options(template="arxiv", citations="biblatex")) == "pybtex"
-    monkeypatch.setattr(bibliography.shutil, "which", lambda name: None)
-    assert bibliography.choose_backend(Options()) == "pybtex"  # auto without biber
+    assert citations.choose_backend(Options(citations="pybtex")) == "pybtex"
+    assert citations.choose_backend(Options(template="arxiv", citations="biblatex")) == "pybtex"
+    monkeypatch.setattr(citations.shutil, "which", lambda name: None)
+    assert citations.choose_backend(Options()) == "pybtex"  # auto without biber
     with pytest.raises(UsageError):
-        bibliography.choose_backend(Options(citations="biblatex"))
-    monkeypatch.setattr(bibliography.shutil, "which", lambda name: "/usr/bin/" + name)
-    assert bibliography.choose_backend(Options()) == "biblatex"
+        citations.choose_backend(Options(citations="biblatex"))
+    monkeypatch.setattr(citations.shutil, "which", lambda name: "/usr/bin/" + name)
+    assert citations.choose_backend(Options()) == "biblatex"
 
 
 def test_to_unicode():

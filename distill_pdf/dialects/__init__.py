@@ -19,9 +19,9 @@ from pathlib import Path
 
 from ..errors import Diagnostics, UsageError
 from ..load import Post
+from ..site import JEKYLL_POST_FOLDERS
 
 DIALECTS = ("auto", "astro", "jekyll")
-SITE_FOLDERS = ("_posts", "_drafts")  # a post inside one of these is Jekyll's
 
 
 class AstroDialect:
@@ -49,7 +49,7 @@ def is_jekyll(meta: dict, post_path: Path) -> bool:
     layout = meta.get("layout")
     if isinstance(layout, str) and layout.strip().lower() == "distill":
         return True
-    return any(part in SITE_FOLDERS for part in Path(post_path).resolve().parent.parts)
+    return any(part in JEKYLL_POST_FOLDERS for part in Path(post_path).resolve().parent.parts)
 
 
 def for_post(post: Post, requested: str | None = "auto", diagnostics: Diagnostics | None = None):

@@ -28,7 +28,8 @@ from ..errors import DistillError, Diagnostics
 from ..load import Post
 from ..syntax import inline_tokens
 from ..syntax.math import INLINE_MATH, parse_inline_math
-from . import SITE_FOLDERS, kramdown, liquid, texmacros
+from ..site import JEKYLL_POST_FOLDERS
+from . import kramdown, liquid, texmacros
 from .kramdown import DISPLAY_CLOSE, DISPLAY_OPEN, END, GROUP, GROUP_END, HIDDEN, RAW, TABLE, TAG
 
 NAME = "jekyll"
@@ -62,7 +63,7 @@ def site_root(post_path: Path) -> Path | None:
     """The Jekyll site: the folder holding ``_posts/`` (and ``assets/``), else one with ``_config.yml``."""
     folder = Path(post_path).resolve().parent
     for candidate in (folder, *folder.parents):
-        if candidate.name in SITE_FOLDERS:
+        if candidate.name in JEKYLL_POST_FOLDERS:
             return candidate.parent
     for candidate in (folder, *folder.parents):
         if (candidate / "_config.yml").is_file() or (candidate / "assets").is_dir():

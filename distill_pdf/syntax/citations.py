@@ -54,7 +54,7 @@ def _locator(text: str) -> str:
 
 
 def citations_plugin(citations):
-    """The mistune plugin for a :class:`distill_pdf.bibliography.Citations`."""
+    """The mistune plugin for a :class:`distill_pdf.citations.Citations`."""
 
     def item(inline, state, key: str, prefix: str = "", suffix: str = "", suppress: bool = False,
              explicit: bool = True) -> dict | None:
