@@ -202,7 +202,7 @@ class _CarriedAux:
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             for path in build.glob("main.*"):
-                if path.suffix.lower() in engines._TEX_WRITES:
+                if path.suffix.lower() in engines.TEX_WRITES:
                     tmp = self.folder / f".{path.name}.{os.getpid()}"
                     shutil.copyfile(path, tmp)
                     os.replace(tmp, self.folder / path.name)

@@ -490,7 +490,7 @@ def test_an_engine_that_hangs_is_killed_at_the_timeout(box):
 def test_no_engine_installed(box, monkeypatch):
     from click.testing import CliRunner
 
-    from distill_pdf import compile as engines
+    from distill_pdf import engines
     from distill_pdf.cli import main
     post = box.post("Hello.\n")
     monkeypatch.setenv("PATH", "/nonexistent")

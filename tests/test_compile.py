@@ -10,6 +10,7 @@ import pytest
 
 from distill_pdf import bundle as bundle_mod
 from distill_pdf import compile as C
+from distill_pdf import engines as E
 from distill_pdf.compile import (CompileResult, Engine, LatexIssue, compile_tex, find_engine,
                                  parse_log)
 from distill_pdf.errors import CompileTimeout, EngineMissing, UsageError
@@ -55,7 +56,7 @@ def engine(request) -> Engine:
         if not shutil.which("xelatex"):
             pytest.skip("xelatex is not installed")
         return find_engine("xelatex")
-    if not C._tectonic_candidates():
+    if not E._tectonic_candidates():
         pytest.skip("tectonic is not installed (tools/install-tectonic)")
     # a tectonic binary exists: it must work (through the wrapper) with a bundle
     return find_engine("tectonic", request.getfixturevalue("tectonic_bundle"))
@@ -217,7 +218,7 @@ def test_find_engine_auto_and_errors(monkeypatch, tmp_path):
     # nothing on PATH: EngineMissing, exit code 2, says how to install
     monkeypatch.setenv("PATH", str(tmp_path))
     monkeypatch.delenv("DISTILL_PDF_TECTONIC", raising=False)
-    monkeypatch.setattr(C, "TECTONIC_FALLBACKS", ())
+    monkeypatch.setattr(E, "TECTONIC_FALLBACKS", ())
     with pytest.raises(EngineMissing) as exc:
         find_engine("auto")
     assert exc.value.exit_code == 2
@@ -229,7 +230,7 @@ def test_find_engine_auto_and_errors(monkeypatch, tmp_path):
 
 
 def test_find_engine_auto_prefers_working_tectonic_with_bundle(monkeypatch, tmp_path):
-    if not C._find_tectonic():
+    if not E._find_tectonic():
         pytest.skip("no working tectonic here")
     fake = tmp_path / "b"
     fake.mkdir()
@@ -237,7 +238,7 @@ def test_find_engine_auto_prefers_working_tectonic_with_bundle(monkeypatch, tmp_
     e = find_engine("auto", bundle=fake)
     assert e.name == "tectonic" and e.bundle == fake
     # no bundle anywhere: auto falls back to xelatex
-    monkeypatch.setattr(C, "default_bundle_dir", lambda: None)
+    monkeypatch.setattr(E, "default_bundle_dir", lambda: None)
     if shutil.which("xelatex"):
         assert find_engine("auto").name == "xelatex"
     with pytest.raises(EngineMissing):
@@ -255,9 +256,9 @@ def test_find_engine_skips_tectonic_that_does_not_run(monkeypatch, tmp_path):
     (good / "tectonic").chmod(0o755)
     monkeypatch.setenv("PATH", f"{bad}{os.pathsep}{good}{os.pathsep}{os.environ['PATH']}")
     monkeypatch.delenv("DISTILL_PDF_TECTONIC", raising=False)
-    assert C._find_tectonic() == str(good / "tectonic")
+    assert E._find_tectonic() == str(good / "tectonic")
     monkeypatch.setenv("DISTILL_PDF_TECTONIC", str(bad / "tectonic"))
-    assert C._find_tectonic() == str(good / "tectonic")
+    assert E._find_tectonic() == str(good / "tectonic")
 
 
 def test_missing_engine_at_compile_time(tmp_path):
@@ -371,7 +372,7 @@ def test_predicted_contents(tmp_path):
     tex.write_text("\\documentclass{article}\\begin{document}\\tableofcontents\n"
                    "\\section{A {nested} title}\\subsection*{Starred}\\subsection[Short]{Long}\n"
                    "\\section{B}\\subsection{C}\\end{document}\n")
-    C._predict_toc(tex)
+    C.predict_toc(tex)
     assert tex.with_suffix(".toc").read_text().splitlines() == [
         "\\contentsline {section}{\\numberline {1}A {nested} title}{1}{}%",
         "\\contentsline {subsection}{\\numberline {1.1}Short}{1}{}%",
@@ -379,11 +380,11 @@ def test_predicted_contents(tmp_path):
         "\\contentsline {subsection}{\\numberline {2.1}C}{1}{}%"]
     # never over an existing one, never without a table of contents
     tex.with_suffix(".toc").write_text("kept")
-    C._predict_toc(tex)
+    C.predict_toc(tex)
     assert tex.with_suffix(".toc").read_text() == "kept"
     other = tmp_path / "plain.tex"
     other.write_text("\\documentclass{article}\\begin{document}\\section{A}\\end{document}\n")
-    C._predict_toc(other)
+    C.predict_toc(other)
     assert not other.with_suffix(".toc").exists()
 
 
@@ -392,24 +393,24 @@ def test_rerun_reason_rules():
     label = r"\newlabel{sec:a}{{1}{1}{A}{section.1}{}}"
     undefined = ["LaTeX Warning: Reference `sec:a' on page 1 undefined on input line 5."]
     # a label appears: matters only if a reference asked for it in vain
-    assert C._rerun_reason({}, {"doc.aux": aux(label)}, "", []) is None
-    assert C._rerun_reason({}, {"doc.aux": aux(label)}, "", undefined)
+    assert C.rerun_reason({}, {"doc.aux": aux(label)}, "", []) is None
+    assert C.rerun_reason({}, {"doc.aux": aux(label)}, "", undefined)
     # a label changes or goes away: always
-    assert C._rerun_reason({"doc.aux": aux(label)}, {"doc.aux": aux(label.replace("{1}{1}", "{2}{1}"))}, "", [])
-    assert C._rerun_reason({"doc.aux": aux(label)}, {"doc.aux": aux()}, "", [])
+    assert C.rerun_reason({"doc.aux": aux(label)}, {"doc.aux": aux(label.replace("{1}{1}", "{2}{1}"))}, "", [])
+    assert C.rerun_reason({"doc.aux": aux(label)}, {"doc.aux": aux()}, "", [])
     # anything else new in the .aux: always
-    assert C._rerun_reason({}, {"doc.aux": aux(r"\pgfsyspdfmark {pgfid1}{100}{200}")}, "", [])
+    assert C.rerun_reason({}, {"doc.aux": aux(r"\pgfsyspdfmark {pgfid1}{100}{200}")}, "", [])
     # lines only BibTeX reads: never
-    assert C._rerun_reason({}, {"doc.aux": aux(r"\citation{knuth84}")}, "", []) is None
+    assert C.rerun_reason({}, {"doc.aux": aux(r"\citation{knuth84}")}, "", []) is None
     # a .toc/.out counts only when the pass read it
-    assert C._rerun_reason({}, {"doc.toc": b"x"}, "no such file in this log", []) is None
-    assert C._rerun_reason({}, {"doc.toc": b"x"}, "No file doc.toc.", [])
-    assert C._rerun_reason({"doc.out": b"a"}, {"doc.out": b"b"}, "(./doc.out)", [])
-    assert C._rerun_reason({"doc.out": b"a"}, {"doc.out": b"b"}, "(doc.out) ", [])
+    assert C.rerun_reason({}, {"doc.toc": b"x"}, "no such file in this log", []) is None
+    assert C.rerun_reason({}, {"doc.toc": b"x"}, "No file doc.toc.", [])
+    assert C.rerun_reason({"doc.out": b"a"}, {"doc.out": b"b"}, "(./doc.out)", [])
+    assert C.rerun_reason({"doc.out": b"a"}, {"doc.out": b"b"}, "(doc.out) ", [])
     # the log's own rerun requests, but those the comparison decides
-    assert C._rerun_reason({}, {}, "", ["LaTeX Warning: Label(s) may have changed. Rerun to get "
+    assert C.rerun_reason({}, {}, "", ["LaTeX Warning: Label(s) may have changed. Rerun to get "
                                         "cross-references right."]) is None
-    assert C._rerun_reason({}, {}, "", ["Package longtable Warning: Table widths have changed. "
+    assert C.rerun_reason({}, {}, "", ["Package longtable Warning: Table widths have changed. "
                                         "Rerun LaTeX."])
 
 

@@ -198,14 +198,14 @@ def test_figures_made_while_the_engine_typesets_are_the_real_ones(tmp_path, monk
     _alpha_png(tmp_path / "shot.png")
     post = write_post(tmp_path, "Text before.\n\n![A screenshot](shot.png)\n\nText after.\n")
     calls = []
-    real_run = compile_module._Runner.run
-    monkeypatch.setattr(compile_module._Runner, "run", lambda self, cmd: calls.append(cmd) or real_run(self, cmd))
+    real_run = compile_module.Runner.run
+    monkeypatch.setattr(compile_module.Runner, "run", lambda self, cmd: calls.append(cmd) or real_run(self, cmd))
     result = render(post, tmp_path / "out.pdf", engine=engine)
     assert _embedded_images(result.pdf) == [(900, 500, True)]
     assert result.passes == 1 and not result.warnings
     if engine == "xelatex":
         assert "-no-pdf" in calls[0] and Path(calls[1][0]).name == "xdvipdfmx"
-    monkeypatch.setattr(compile_module._Runner, "run", real_run)
+    monkeypatch.setattr(compile_module.Runner, "run", real_run)
     again = render(post, tmp_path / "again.pdf", engine=engine)  # cached now: one plain pass
     assert _embedded_images(again.pdf) == [(900, 500, True)]
 
