@@ -27,7 +27,7 @@ from pathlib import Path
 
 from .engines import ENGINES, INSTALL_HINT, Engine, find_engine
 from .errors import DistillError, EngineMissing, UsageError
-from .formats import FORMAT_MARK, XelatexPreamble
+from .formats import FORMAT_MARK, Preamble, TectonicPreamble, XelatexPreamble
 from .reruns import TEX_WRITES, aux_state, drop_false_rerun_hints, predict_toc, rerun_reason
 from .tex_process import Runner, engine_env, read_log, tail
 from .texlog import TEX_WRAP, LatexIssue, ParsedLog, log_lines, parse_errors, parse_log, parse_missing_chars, \
@@ -66,9 +66,9 @@ def compile_tex(tex_path: Path, engine: Engine, *, timeout: float = 300,
     ``timeout`` seconds (all passes together), EngineMissing when it cannot be started,
     DistillError when it fails without writing a log.
 
-    ``format_cache``: a folder for precompiled preambles (xelatex only, see
-    :class:`XelatexPreamble`): the part of the .tex before a ``\\csname endofdump\\endcsname``
-    line is loaded from a format made once, instead of being read on every run.
+    ``format_cache``: a folder for precompiled preambles (see :mod:`distill_pdf.formats`):
+    the part of the .tex before a ``\\csname endofdump\\endcsname`` line is loaded from a
+    format made once, instead of being read on every run.
 
     ``figures_ready``: called (maybe more than once) before the engine first reads the
     figures' pixels, which may still be in the making until then (the .tex folder holds
@@ -90,7 +90,8 @@ def compile_tex(tex_path: Path, engine: Engine, *, timeout: float = 300,
         if engine.name == "tectonic":
             if figures_ready is not None:
                 figures_ready()
-            result = _compile_tectonic(tex_path, engine, runner, pdf, log_path, bibliography)
+            result = _compile_tectonic(tex_path, engine, runner, pdf, log_path, bibliography,
+                                       format_cache)
         else:
             result = _compile_xelatex(tex_path, engine, runner, pdf, log_path, bibliography,
                                       format_cache, figures_ready)
@@ -146,19 +147,22 @@ _TEC_ERROR = re.compile(r"^error: (?:(?P<file>[^\s:][^:]*?):(?P<line>\d+): )?(?P
 
 
 def _tectonic_pass(tex: Path, engine: Engine, runner: Runner, pdf: Path, log_path: Path,
-                   single: bool) -> tuple[int, str, ParsedLog, int]:
+                   single: bool, fmt: _FormatUse) -> tuple[int, str, ParsedLog, int]:
     """One tectonic run: (passes it made, its log, the parsed log, exit code). ``single``:
     exactly one TeX pass (``-r 0``), reruns being ours to decide; else tectonic's own logic
     (which also runs biber for biblatex)."""
     if engine.bundle is None:
         raise EngineMissing("tectonic needs an offline bundle (Engine.bundle); " + INSTALL_HINT)
     log_path.unlink(missing_ok=True)
-    cmd = [engine.executable, "--bundle", str(engine.bundle), "--only-cached", "--untrusted",
-           "--keep-logs", "--keep-intermediates", "--color", "never",
+    with_fmt = bool(fmt.args)
+    cmd = [engine.executable, *(fmt.args or ["--bundle", str(engine.bundle)]), "--only-cached",
+           "--untrusted", "--keep-logs", "--keep-intermediates", "--color", "never",
            *(["--reruns", "0"] if single else []), tex.name]
-    rc, out, err = runner.run(cmd)
+    rc, out, err = runner.run(cmd, env=fmt.env if with_fmt else None)
     passes = len(_TEC_PASS.findall(out + "\n" + err))
     log = read_log(log_path)
+    if with_fmt and fmt.failed(rc, log, out + err):
+        return _tectonic_pass(tex, engine, runner, pdf, log_path, single, fmt)
     if log is None:
         if rc == 0 and pdf.exists():
             log = ""
@@ -187,27 +191,31 @@ def _tectonic_pass(tex: Path, engine: Engine, runner: Runner, pdf: Path, log_pat
     return max(passes, 1), log, parsed, rc
 
 
-def _compile_tectonic(tex: Path, engine: Engine, runner: Runner, pdf: Path,
-                      log_path: Path, bibliography: bool = False) -> CompileResult:
-    if bibliography:
-        # biblatex: tectonic runs biber itself, between the passes it decides on
-        passes, log, parsed, _ = _tectonic_pass(tex, engine, runner, pdf, log_path, single=False)
-        return _result(pdf, log, passes, parsed)
+class _FormatUse:
+    """The precompiled preamble a build's passes load (its engine arguments, none while it is
+    being made), dropped for good when a pass shows it does not work here."""
 
-    def one_pass():
-        passes, log, parsed, _ = _tectonic_pass(tex, engine, runner, pdf, log_path, single=True)
-        return passes, log, log_lines(log, TEX_WRAP), parsed
-    return _pass_loop(tex, runner, pdf, one_pass, bibliography=False)
+    def __init__(self, preamble: Preamble | None, runner: Runner):
+        self.preamble = preamble
+        self.args = (preamble.start(runner) if preamble else None) or []
+        self.env = preamble.environment(runner.env) if preamble else None
+
+    def failed(self, rc: int, log: str | None, output: str) -> bool:
+        """After a pass with the format: whether it failed by the format's fault (then the
+        format is discarded and the pass must be run again without it)."""
+        if rc == 0 and log is not None or not self.preamble.suspect(log, output):
+            return False
+        self.preamble.discard()
+        self.args = []
+        return True
 
 
-def _compile_xelatex(tex: Path, engine: Engine, runner: Runner, pdf: Path, log_path: Path,
-                     bibliography: bool, format_cache: Path | None = None,
-                     figures_ready: Callable[[], None] | None = None) -> CompileResult:
-    preamble = XelatexPreamble.find(tex, engine, format_cache) if format_cache else None
-    fmt = preamble.start(runner, engine.executable) if preamble else None
+def _with_format(kind: type[Preamble], tex: Path, engine: Engine, runner: Runner,
+                 format_cache: Path | None, passes: Callable[[_FormatUse], CompileResult]) -> CompileResult:
+    preamble = kind.find(tex, engine, format_cache) if format_cache else None
+    fmt = _FormatUse(preamble, runner)
     try:
-        result = _xelatex_passes(tex, engine, runner, pdf, log_path, bibliography, fmt, preamble,
-                                 figures_ready)
+        result = passes(fmt)
     except BaseException:
         if preamble:
             preamble.abort()
@@ -217,24 +225,43 @@ def _compile_xelatex(tex: Path, engine: Engine, runner: Runner, pdf: Path, log_p
     return result
 
 
+def _compile_tectonic(tex: Path, engine: Engine, runner: Runner, pdf: Path, log_path: Path,
+                      bibliography: bool = False, format_cache: Path | None = None) -> CompileResult:
+    def passes(fmt: _FormatUse) -> CompileResult:
+        if bibliography:
+            # biblatex: tectonic runs biber itself, between the passes it decides on
+            made, log, parsed, _ = _tectonic_pass(tex, engine, runner, pdf, log_path, False, fmt)
+            return _result(pdf, log, made, parsed)
+
+        def one_pass():
+            made, log, parsed, _ = _tectonic_pass(tex, engine, runner, pdf, log_path, True, fmt)
+            return made, log, log_lines(log, TEX_WRAP), parsed
+        return _pass_loop(tex, runner, pdf, one_pass, bibliography=False)
+    return _with_format(TectonicPreamble, tex, engine, runner, format_cache, passes)
+
+
+def _compile_xelatex(tex: Path, engine: Engine, runner: Runner, pdf: Path, log_path: Path,
+                     bibliography: bool, format_cache: Path | None = None,
+                     figures_ready: Callable[[], None] | None = None) -> CompileResult:
+    return _with_format(XelatexPreamble, tex, engine, runner, format_cache,
+                        lambda fmt: _xelatex_passes(tex, engine, runner, pdf, log_path, bibliography, fmt,
+                                                    figures_ready))
+
+
 def _xelatex_passes(tex: Path, engine: Engine, runner: Runner, pdf: Path, log_path: Path,
-                    bibliography: bool, fmt: Path | None, preamble,
+                    bibliography: bool, fmt: _FormatUse,
                     figures_ready: Callable[[], None] | None) -> CompileResult:
     base = [engine.executable, "-no-shell-escape", "-interaction=nonstopmode", "-halt-on-error",
             "-file-line-error"]
-    formats = [fmt] if fmt else []
     waiting = [figures_ready] if figures_ready else []  # until the first pass has typeset
 
     def one_pass():
         log_path.unlink(missing_ok=True)
-        with_fmt = bool(formats)
+        with_fmt = bool(fmt.args)
         split = bool(waiting)  # typeset to .xdv now, PDF once the figures are made
-        rc, out, err = runner.run(base + (["-no-pdf"] if split else [])
-                                  + ([f"-fmt={formats[0]}"] if with_fmt else []) + [tex.name])
+        rc, out, err = runner.run(base + (["-no-pdf"] if split else []) + fmt.args + [tex.name])
         log = read_log(log_path)
-        if with_fmt and (rc != 0 or log is None) and preamble.suspect(log, out + err):
-            preamble.discard()   # a format that does not work here: never again
-            formats.clear()
+        if with_fmt and fmt.failed(rc, log, out + err):
             return one_pass()
         if log is None:
             text = out + err

@@ -19,12 +19,12 @@ class Runner:
         self.cwd, self.env, self.timeout, self.what, self.tex = cwd, env, timeout, what, tex
         self.deadline = time.monotonic() + timeout
 
-    def run(self, cmd: list[str]) -> tuple[int, str, str]:
+    def run(self, cmd: list[str], env: dict[str, str] | None = None) -> tuple[int, str, str]:
         remaining = self.deadline - time.monotonic()
         if remaining <= 0:
             self._timeout()
         try:
-            p = subprocess.Popen(cmd, cwd=self.cwd, env=self.env, stdin=subprocess.DEVNULL,
+            p = subprocess.Popen(cmd, cwd=self.cwd, env=env or self.env, stdin=subprocess.DEVNULL,
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                  start_new_session=True)
         except FileNotFoundError as e:

@@ -199,7 +199,8 @@ def test_figures_made_while_the_engine_typesets_are_the_real_ones(tmp_path, monk
     post = write_post(tmp_path, "Text before.\n\n![A screenshot](shot.png)\n\nText after.\n")
     calls = []
     real_run = compile_module.Runner.run
-    monkeypatch.setattr(compile_module.Runner, "run", lambda self, cmd: calls.append(cmd) or real_run(self, cmd))
+    monkeypatch.setattr(compile_module.Runner, "run",
+                        lambda self, cmd, env=None: calls.append(cmd) or real_run(self, cmd, env))
     result = render(post, tmp_path / "out.pdf", engine=engine)
     assert _embedded_images(result.pdf) == [(900, 500, True)]
     assert result.passes == 1 and not result.warnings
