@@ -14,14 +14,14 @@ import mistune
 from mistune.core import BlockState
 from mistune.plugins.footnotes import footnotes
 from mistune.plugins.formatting import strikethrough
-from mistune.plugins.table import table, table_in_list, table_in_quote
 from mistune.plugins.task_lists import task_lists
-from mistune.plugins.url import url
 
 from .errors import DistillError
 from .load import Post
 from .syntax.alerts import alerts
+from .syntax.autolinks import autolinks
 from .syntax.math import math
+from .syntax.tables import gfm_tables
 
 MAX_NESTING = 64
 
@@ -104,7 +104,7 @@ def markdown_parser(extra_plugins=()) -> mistune.Markdown:
     block.state_cls = LinedBlockState
     md = mistune.Markdown(renderer=None, block=block,
                           inline=mistune.InlineParser(hard_wrap=False, max_nested_level=MAX_NESTING))
-    for plugin in (strikethrough, table, table_in_quote, table_in_list, footnotes, task_lists, url,
+    for plugin in (strikethrough, gfm_tables, footnotes, task_lists, autolinks,
                    math, alerts, *extra_plugins):
         plugin(md)
     return md
