@@ -6,8 +6,9 @@ never by system name, so a PDF looks the same on every machine.
 Roles (see ``fonts/README.md`` for versions, sources and licences):
 
 ========  =======================================================
-serif     Source Serif 4 (main text: regular/italic/bold/bold italic)
-sans      Source Sans 3 (titles, byline, captions)
+serif     Distill PDF Serif = Source Serif 4, one glyph per character
+          (main text: regular/italic/bold/bold italic)
+sans      Distill PDF Sans = Source Sans 3, likewise (titles, byline, captions)
 mono      JetBrains Mono (code; ligatures off)
 math      STIX Two Math (unicode-math; ``\\mathcal`` = chancery,
           ``\\mathscr`` = roundhand via stylistic set 1)
@@ -83,7 +84,7 @@ __all__ = [
 
 FONT_DIR: Path = Path(__file__).resolve().parent.parent / "fonts"
 COVERAGE_FILE: Path = FONT_DIR / "coverage.json"
-COVERAGE_VERSION = 1
+COVERAGE_VERSION = 2
 
 
 # --------------------------------------------------------------------------
@@ -134,14 +135,14 @@ class Fallback:
 
 ROLES: dict[str, Role] = {
     "serif": Role(
-        "serif", "SourceSerif4",
-        "SourceSerif4-Regular.otf", "SourceSerif4-It.otf",
-        "SourceSerif4-Bold.otf", "SourceSerif4-BoldIt.otf",
+        "serif", "DistillPDFSerif",
+        "DistillPDFSerif-Regular.otf", "DistillPDFSerif-It.otf",
+        "DistillPDFSerif-Bold.otf", "DistillPDFSerif-BoldIt.otf",
     ),
     "sans": Role(
-        "sans", "SourceSans3",
-        "SourceSans3-Regular.otf", "SourceSans3-It.otf",
-        "SourceSans3-Bold.otf", "SourceSans3-BoldIt.otf",
+        "sans", "DistillPDFSans",
+        "DistillPDFSans-Regular.otf", "DistillPDFSans-It.otf",
+        "DistillPDFSans-Bold.otf", "DistillPDFSans-BoldIt.otf",
     ),
     # JetBrains Mono: all four styles cover Greek, Cyrillic and box drawing
     # (Source Code Pro's italics have no Greek/Cyrillic).  calt is off: its
@@ -212,6 +213,18 @@ _EMOJI_FIRST = (
 )
 _VS15, _VS16, _ZWJ = "\ufe0e", "\ufe0f", "\u200d"
 
+# CJK blocks: the CJK font wins there over the symbol fonts before it in the
+# order (STIX Two Math has U+306E の and U+3012 〒 as symbols; a kana set in it
+# would break the CJK run mid-word).
+_CJK_FIRST = (
+    (0x2E80, 0x2FDF),  # radicals
+    (0x3000, 0x303F),  # CJK symbols and punctuation
+    (0x3040, 0x31FF),  # kana, bopomofo, Hangul compatibility jamo, kanbun, strokes
+    (0x3200, 0x9FFF),  # enclosed CJK, compatibility, ideographs
+    (0xAC00, 0xD7AF),  # Hangul syllables
+    (0xF900, 0xFAFF),  # compatibility ideographs
+    (0xFF00, 0xFFEF),  # half- and full-width forms
+)
 
 def font_files() -> list[Path]:
     """Every font file :func:`preamble` loads (absolute paths)."""
@@ -308,9 +321,11 @@ def preamble(font_dir: Path | str | None = None) -> str:
     out += [_fallback_font(fb, font_dir) for fb in FALLBACKS]
     out += [
         # CJK has no spaces: let XeTeX break lines between ideographs, but
-        # only inside CJK runs (local to the group the switch is used in).
+        # only inside CJK runs (local to the group the switch is used in).  The glue
+        # between ideographs stretches little: a gap of 0.1em reads as a word space
+        # to text extraction (pdftotext: "日 本 語" in a loose line).
         "\\newcommand\\dpfontCJK{\\dpfontCJKface"
-        "\\XeTeXlinebreaklocale \"zh\"\\XeTeXlinebreakskip=0pt plus 1pt\\relax}\n",
+        "\\XeTeXlinebreaklocale \"zh\"\\XeTeXlinebreakskip=0pt plus 0.02em\\relax}\n",
         "\\TeXXeTstate=1\n",
         # the group keeps a font switch given in the argument inside the span
         "\\newcommand\\dpRTL[1]{\\leavevmode\\beginR{#1}\\endR}\n",
@@ -330,12 +345,25 @@ def preamble(font_dir: Path | str | None = None) -> str:
 # --------------------------------------------------------------------------
 
 
-def _cmap_codepoints(path: Path, index: int | None) -> set[int]:
+def _cmap(path: Path, index: int | None) -> dict[int, str]:
     from fontTools.ttLib import TTFont  # heavy: only when rebuilding
 
     kw = {"fontNumber": index} if index is not None else {}
     with TTFont(str(path), lazy=True, **kw) as font:
-        return set(font.getBestCmap())
+        return dict(font.getBestCmap())
+
+
+def _cmap_codepoints(path: Path, index: int | None) -> set[int]:
+    return set(_cmap(path, index))
+
+
+def _shared_glyph_codepoints(cmap: dict[int, str]) -> set[int]:
+    """Code points drawn with a glyph that other code points use too: the PDF maps
+    that glyph back to only one of them, so copied text may change character."""
+    seen: dict[str, int] = {}
+    for glyph in cmap.values():
+        seen[glyph] = seen.get(glyph, 0) + 1
+    return {cp for cp, glyph in cmap.items() if seen[glyph] > 1}
 
 
 def _to_ranges(cps: Iterable[int]) -> list[int]:
@@ -358,12 +386,15 @@ def rebuild_coverage(write: bool = True) -> dict:
             cps = got if cps is None else cps & got
         data["roles"][name] = _to_ranges(cps or ())
     for fb in FALLBACKS:
-        cps = _cmap_codepoints(FONT_DIR / fb.folder / fb.regular, fb.index)
+        cmap = _cmap(FONT_DIR / fb.folder / fb.regular, fb.index)
+        cps = set(cmap)
+    data["shared"] = {}
         if fb.only:
             cps = {c for c in cps if any(a <= c <= b for a, b in fb.only)}
         data["fallbacks"][fb.key] = _to_ranges(cps)
     for p in font_files():
         data["files"][p.relative_to(FONT_DIR).as_posix()] = p.stat().st_size
+        data["shared"][fb.key] = _to_ranges(_shared_glyph_codepoints(cmap) & cps)
     if write:
         COVERAGE_FILE.write_text(json.dumps(data, separators=(",", ":")) + "\n")
         _load.cache_clear()
@@ -395,7 +426,7 @@ class _Ranges:
 @functools.lru_cache(maxsize=None)
 def _ranges(kind: str, name: str) -> _Ranges:
     data = _load()
-    return _Ranges(data["roles" if kind == "role" else "fallbacks"][name])
+    return _Ranges(data[{"role": "roles", "fallback": "fallbacks"}.get(kind, kind)][name])
 
 
 def covers(font: str, ch: str) -> bool:
@@ -473,6 +504,9 @@ def _lookup(cluster: str, role: str) -> tuple[str | None, bool]:
         order.append("Emoji")
     for font in order:
         if all(_main_covers(font, c) if font == role else covers(font, c) for c in need):
+    if _in(ord(base), _CJK_FIRST):
+        order.remove("CJK")
+        order.insert(1, "CJK")
             return (None if font == role else font), True
     return None, False
 
@@ -588,7 +622,7 @@ def fallback_runs(
             and runs[i][0] is None
             and runs[i + 1][0] == key
             and "\n\n" not in mid
-            and all(_is_neutral(c, fb.rtl) and (c.isspace() or covers(key, c)) for c in mid)
+            and all(_is_neutral(c, fb.rtl) and (c.isspace() or _absorbable(key, c)) for c in mid)
         ):
             runs[i - 1][1] += mid + runs[i + 1][1]
             del runs[i : i + 2]
@@ -609,6 +643,13 @@ def fallback_runs(
 
 def uncovered(text: str, role: str = "serif") -> set[str]:
     """Characters of ``text`` that neither the ``role`` font nor any fallback has.
+def _absorbable(key: str, ch: str) -> bool:
+    """Can punctuation between two runs of fallback ``key`` join them?  Not when that
+    font shares its glyph with other characters (Noto Sans CJK draws ``-`` with its
+    U+2011 glyph: a copied hyphen would come back as U+2011)."""
+    return covers(key, ch) and ord(ch) not in _ranges("shared", key)
+
+
 
     Invisible format characters (ZWJ, variation selectors, ...) are never
     reported."""

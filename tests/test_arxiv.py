@@ -288,8 +288,8 @@ def test_xetex_fonts_only_the_used_ones():
     assert "NotoEmoji" not in preamble and "setsansfont" not in preamble
     names = set(xetex_fonts.font_files(tex))
     assert "fonts/NotoSansCJK/NotoSansCJK-Regular.ttc" in names and "fonts/NotoSansCJK/OFL.txt" in names
-    assert "fonts/SourceSerif4/SourceSerif4-Regular.otf" in names
-    assert not any("Emoji" in n or "SourceSans3" in n for n in names)
+    assert "fonts/DistillPDFSerif/DistillPDFSerif-Regular.otf" in names
+    assert not any("Emoji" in n or "DistillPDFSans" in n for n in names)
 
 
 # --------------------------------------------------------------------------- real bundles

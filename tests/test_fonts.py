@@ -114,7 +114,7 @@ def test_preamble_loads_every_font_by_path():
 
 def test_preamble_font_dir_override_and_bad_paths():
     pre = fonts.preamble("fonts")
-    assert "Path=fonts/SourceSerif4/" in pre and str(fonts.FONT_DIR) not in pre
+    assert "Path=fonts/DistillPDFSerif/" in pre and str(fonts.FONT_DIR) not in pre
     with pytest.raises(ValueError):
         fonts.preamble("/tmp/50%off")
 
