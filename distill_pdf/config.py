@@ -16,6 +16,7 @@ Example ``distill-pdf.toml``::
     paper = "letter"                         # a4 | letter
     public_dir = "public"                    # serves /x.png
     engine = "auto"                          # auto | tectonic | xelatex
+    smartypants = false                      # straight quotes and dashes (default: as the blog)
     [aliases]
     "@assets/" = "src/assets"
 
@@ -47,8 +48,9 @@ KEYS = {
     "bibliography": "bibliography", "bib": "bibliography",
     "template": "template", "paper": "paper",
     "public_dir": "public_dir", "public-dir": "public_dir", "public": "public_dir",
-    "aliases": "aliases", "engine": "engine",
+    "aliases": "aliases", "engine": "engine", "smartypants": "smartypants",
 }
+_ASTRO_SMARTYPANTS_OFF = re.compile(r"""(?:^|[\s{,])smartypants\s*:\s*false\b""", re.M)
 _ASTRO_SITE = re.compile(r"""(?:^|[\s{,])site\s*:\s*(["'`])(?P<url>[^"'`]+)\1""", re.M)
 
 
@@ -68,12 +70,13 @@ class SiteConfig:
     public_dir: Path | None = None
     aliases: dict[str, Path] = field(default_factory=dict)
     engine: str | None = None
+    smartypants: bool | None = None     # Astro's `markdown.smartypants` when the config says nothing
     warnings: list[str] = field(default_factory=list)
 
     def render_options(self) -> dict[str, Any]:
         """The values that are set, as keyword arguments of ``pipeline.Options``."""
         values = {"site_url": self.site_url, "template": self.template, "paper": self.paper,
-                  "engine": self.engine, "public_dir": self.public_dir}
+                  "engine": self.engine, "public_dir": self.public_dir, "smartypants": self.smartypants}
         out = {key: value for key, value in values.items() if value is not None}
         if self.authors:
             out["authors"] = tuple(dict(a) for a in self.authors)
@@ -95,6 +98,8 @@ def find_config(start: str | Path) -> SiteConfig:
             source, table = found
             config = parse_table(table, source)
             break
+    if config.smartypants is None and _astro_smartypants_off(folder):
+        config.smartypants = False
     if config.site_url is None:
         found_url = site_url_from_generator(folder)
         if found_url:
@@ -210,9 +215,16 @@ def _aliases(value, key, source, root) -> dict[str, Path]:
     return {prefix: (root / target).resolve() for prefix, target in value.items()}
 
 
+def _bool(value, key, source, root) -> bool:
+    if not isinstance(value, bool):
+        raise _error(source, key, "true or false", value)
+    return value
+
+
 _CHECKS = {"site_url": _site_url, "title": _text, "authors": _authors, "bibliography": _paths,
            "template": _template, "paper": _choice(PAPERS), "public_dir": _path,
-           "aliases": _aliases, "engine": _choice(ENGINES)}
+           "aliases": _aliases, "engine": _choice(ENGINES),
+           "smartypants": _bool}
 
 
 def site_url_from_generator(start: Path) -> tuple[str, Path] | None:
@@ -246,6 +258,15 @@ def site_url_from_generator(start: Path) -> tuple[str, Path] | None:
                 return (url.rstrip("/") + (f"/{base}" if base else ""), path)
             return None
     return None
+
+
+def _astro_smartypants_off(start: Path) -> bool:
+    """astro.config's ``markdown: { smartypants: false }``, from the nearest Astro config."""
+    for folder in (start, *start.parents):
+        for name in ASTRO_CONFIGS:
+            if (folder / name).is_file():
+                return bool(_ASTRO_SMARTYPANTS_OFF.search(_read_quietly(folder / name)))
+    return False
 
 
 def _is_url(value) -> bool:

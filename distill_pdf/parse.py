@@ -1,7 +1,8 @@
 """Step 2: Markdown body -> mistune token tree, with the Markdown line of each block.
 
 CommonMark + GFM (tables, strikethrough, task lists, autolinks, footnotes) plus
-our plugins (math, alerts). Every block token carries ``line`` (a line of the
+our plugins (math, alerts, admonitions, attribute lists, emoji, diagrams: see
+``syntax/``). Every block token carries ``line`` (a line of the
 post file), so later steps can report problems where the user will look.
 """
 from __future__ import annotations
@@ -13,14 +14,21 @@ from typing import Any
 import mistune
 from mistune.core import BlockState
 from mistune.plugins.footnotes import footnotes
-from mistune.plugins.formatting import strikethrough
 from mistune.plugins.task_lists import task_lists
 
 from .errors import DistillError
 from .load import Post
+from .syntax import typography
+from .syntax.admonitions import admonitions
 from .syntax.alerts import alerts
+from .syntax.attributes import attributes
 from .syntax.autolinks import autolinks
+from .syntax.diagrams import diagrams
+from .syntax.directives import directives
+from .syntax.emoji import emoji
 from .syntax.math import math
+from .syntax.shortcodes import shortcodes
+from .syntax.strikethrough import strikethrough
 from .syntax.tables import gfm_tables
 
 MAX_NESTING = 64
@@ -105,12 +113,14 @@ def markdown_parser(extra_plugins=()) -> mistune.Markdown:
     md = mistune.Markdown(renderer=None, block=block,
                           inline=mistune.InlineParser(hard_wrap=False, max_nested_level=MAX_NESTING))
     for plugin in (strikethrough, gfm_tables, footnotes, task_lists, autolinks,
-                   math, alerts, *extra_plugins):
+                   math, alerts, directives, admonitions, shortcodes, attributes, diagrams, emoji,
+                   *extra_plugins):
         plugin(md)
     return md
 
 
-def parse_post(post: Post, extra_plugins=()) -> Document:
+def parse_post(post: Post, extra_plugins=(), typography_style: str | None = None) -> Document:
+    """``typography_style``: smart punctuation rules (:mod:`.syntax.typography`), None for none."""
     md = markdown_parser(extra_plugins)
     state = LinedBlockState()
     state.line_base = post.body_line
@@ -123,6 +133,7 @@ def parse_post(post: Post, extra_plugins=()) -> Document:
     except RecursionError:
         raise DistillError("Markdown nested too deeply to typeset", post.path, post.body_line) from None
     _fill_lines(tokens, post.body_line)
+    typography.apply(tokens, typography_style)
     body, notes = [], {}
     for token in tokens:
         if token["type"] == "footnotes":

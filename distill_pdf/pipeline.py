@@ -24,6 +24,7 @@ from .errors import CompileTimeout, DistillError, Diagnostic, Diagnostics, Usage
 from .load import Post, load_post
 from .metadata import Author
 from .parse import parse_post
+from .syntax import typography
 from .site import find_site_root
 from .writer.latex import RenderedBody, render_body
 
@@ -53,6 +54,7 @@ class Options:
     aliases: dict | None = None         # path prefixes, e.g. {"@assets/": Path("src/assets")}
     post_url: str | None = None         # the post online: MDX interactive notes link to it
     dialect: str = "auto"               # auto | astro | jekyll: the Markdown flavour (dialects/)
+    smartypants: bool = True            # smart quotes and dashes, as the blog renders them (syntax/typography)
 
 
 @dataclass
@@ -144,7 +146,8 @@ def build_project(post_path: Path, options: Options, diagnostics: Diagnostics,
     if options.authors and not post.authors:
         post.authors = [Author(**author) for author in options.authors]
     cites = citations.setup(post, options, diagnostics)
-    document = parse_post(post, extra_plugins=(*dialect.plugins, *(cites.plugins if cites else ())))
+    document = parse_post(post, extra_plugins=(*dialect.plugins, *(cites.plugins if cites else ())),
+                          typography_style=typography.style_for(dialect.name, options.smartypants))
     site_root = (Path(options.site_root).resolve() if options.site_root
                  else dialect.site_root or find_site_root(post.path))
     ctx = images.ImageContext.for_site(post.path, site_root, cache_dir=cache_dir(options) / "images",

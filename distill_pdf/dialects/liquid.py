@@ -6,7 +6,8 @@ Jekyll runs Liquid over a post before kramdown sees it; so does this module:
 * ``{% capture x %}..{% endcapture %}`` and ``{% assign x = "..." %}`` set variables;
 * ``{{ 'path' | relative_url }}`` becomes the site-absolute ``/path``, ``{{ site.baseurl }}``
   nothing, ``{{ x }}`` a variable's value;
-* ``{% highlight lang %}..{% endhighlight %}`` becomes a fenced code block;
+* ``{% highlight lang %}..{% endhighlight %}`` becomes a fenced code block, ``{% mermaid %}``
+  a ```` ```mermaid ```` one;
 * ``{% include figure.html path=... caption=... %}`` (or ``.liquid``) becomes a
   figure marker (see :class:`Figure`), ``{% include video.html %}`` a ``<video>``;
 * ``{% twitter url %}`` a ``<iframe>`` link, jekyll-scholar's ``{% cite a b %}`` a ``<d-cite>``;
@@ -28,7 +29,8 @@ _TAG = re.compile(r"\{%-?\s*(?P<name>\w+)(?P<args>(?:[^%]|%(?!\}))*?)\s*-?%\}|\{
                   re.S)
 _ARG = re.compile(r"""([\w-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"']+))""", re.S)
 _STRING = re.compile(r"""^\s*(?:"([^"]*)"|'([^']*)')\s*$""", re.S)
-_BLOCKS = {"raw": "endraw", "comment": "endcomment", "capture": "endcapture", "highlight": "endhighlight"}
+_BLOCKS = {"raw": "endraw", "comment": "endcomment", "capture": "endcapture", "highlight": "endhighlight",
+           "mermaid": "endmermaid"}
 _FIGURE_INCLUDES = {"figure.html", "figure.liquid"}
 _VIDEO_INCLUDES = {"video.html", "video.liquid"}
 _QUIET_TAGS = {"if", "elsif", "else", "endif", "unless", "endunless", "for", "endfor", "case", "when",
@@ -122,9 +124,9 @@ class _Liquid:
             if var:
                 self.vars[var] = value.strip()
             return "\n" * value.count("\n") + newlines
-        # highlight: a fenced code block, the code verbatim
+        # highlight (and jekyll-mermaid's mermaid): a fenced code block, the code verbatim
         words = args.split()
-        lang = words[0] if words else ""
+        lang = "mermaid" if name == "mermaid" else words[0] if words else ""
         code = inner.strip("\n")
         fence = "`" * max(3, max((len(run) for run in re.findall(r"`+", code)), default=0) + 1)
         block = f"{fence}{lang}\n{code}\n{fence}"

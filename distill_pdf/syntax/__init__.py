@@ -10,3 +10,17 @@ def inline_tokens(inline, state, text: str) -> list:
     child.src = text
     child.in_link = state.in_link
     return inline.render(child)
+
+
+def block_children(block, state, text: str, first_line_pos: int) -> list:
+    """``text`` (the body of a container: a directive, an admonition, a shortcode) parsed as
+    blocks; ``first_line_pos`` is where that body starts in ``state.src``, for line numbers."""
+    child = state.__class__(state)
+    child.process(text)
+    if hasattr(child, "line_base"):  # our LinedBlockState: the body's first line in the post
+        child.line_base = state.line_base + state.src.count("\n", 0, first_line_pos)
+    rules = None
+    if state.depth() >= block.max_nested_level - 1:  # as mistune's quotes: no deeper containers
+        rules = [rule for rule in block.rules if rule not in ("block_quote", "list")]
+    block.parse(child, rules)
+    return child.tokens

@@ -151,10 +151,16 @@ class LatexRenderer(BaseRenderer):
 
     def alert(self, token, state):
         kind, title = token["attrs"]["kind"], token["attrs"]["title"]
+        children = token["children"]
         heading = escape(title) if title else kind.capitalize()
+        if children and children[0]["type"] == "alert_title":  # a Markdown title (directives, MkDocs)
+            self.in_title += 1
+            heading = _protected(self.children(children[0], state).strip())
+            self.in_title -= 1
+            children = children[1:]
         self.boxed += 1
         depth = len(self.html.block_stack)
-        inner = self.render_tokens(token["children"], state) + self.html.close_blocks_above(depth)
+        inner = self.render_tokens(children, state) + self.html.close_blocks_above(depth)
         self.boxed -= 1
         return f"\\begin{{dpalert}}{{{kind}}}{{{heading}}}\n{_runin_closed(inner)}\n\\end{{dpalert}}\n\n"
 
@@ -440,6 +446,20 @@ class LatexRenderer(BaseRenderer):
         cap = f"\\captionof{star}{{figure}}{{{caption}}}\n" if caption else ""
         return f"\n\\par\\medskip{{\\centering\n{graphics}\\par\n{cap}}}\\medskip\n"
 
+    # -- tokens of the syntax plugins (distill_pdf/syntax) ---------------------
+    def diagram(self, token, state):
+        """A diagram the blog draws with JavaScript (Mermaid, Chart.js, ...): its source, framed
+        as code under a label naming its kind, and a warning."""
+        label = token["attrs"]["label"]
+        self.warn(f"{label} printed as its source")
+        source = self.block_code({"raw": token["raw"], "attrs": {"info": token["attrs"].get("language")}}, state)
+        return f"\\par\\dpdetailstitle{{{escape(label)}}}\\nopagebreak\n{source}\n"
+
+    def dropped(self, token, state):
+        """Markup with no print form (a Hugo shortcode, a directive with nothing to show)."""
+        self.warn(token["attrs"]["message"])
+        return ""
+
     # -- helpers ------------------------------------------------------------
     def _checked_math(self, tex: str) -> str:
         try:
@@ -472,7 +492,7 @@ class LatexRenderer(BaseRenderer):
         seen: dict[str, int] = {}
         for token in _walk(tokens):
             if token["type"] == "heading":
-                base = _slugify(_plain(token)) or "section"
+                base = _slugify((token.get("attrs") or {}).get("id") or _plain(token)) or "section"
                 count = seen.get(base, 0)
                 seen[base] = count + 1
                 self.slugs[id(token)] = base if count == 0 else f"{base}-{count}"

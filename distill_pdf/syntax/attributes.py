@@ -1,0 +1,80 @@
+"""Attribute lists: markup for the HTML page, never printed.
+
+* kramdown (Jekyll): block IALs ``{: .class}`` / ``{: #id}`` on their own line after a block,
+  span IALs ``*text*{: .class}`` / ``[link](url){:target="_blank"}``, ALDs ``{:ref: .x}``;
+* Python-Markdown ``attr_list`` (MkDocs) and pandoc: ``{ .class }`` / ``{#id .class key=val}``
+  after a heading, a link, an image or an emphasis.
+
+All are consumed; an ``#id`` on a heading becomes its anchor (``attrs.id``), so
+``[see](#id)`` links to it.
+"""
+from __future__ import annotations
+
+import re
+
+_VALUE = r"(?:\"[^\"\n]*\"|'[^'\n]*'|[^\s}\"']+)"
+_ITEM = r"(?:[.#][\w:.-]+|[\w:-]+=" + _VALUE + r")"
+_LIST = r"[ \t]*" + _ITEM + r"(?:[ \t]+" + _ITEM + r")*[ \t]*"
+# kramdown: `{:` ... `}` with items (may be empty: `{:}`), or an ALD `{:name: items}`
+IAL = r"(?<!\\)\{:(?!:)(?:[\w-]+:)?(?:[ \t]*(?:" + _ITEM + r"|[\w-]+))*[ \t]*\}"
+BARE = r"(?<!\\)\{" + _LIST + r"\}"
+_LINE = re.compile(r"^[ \t]*(?:" + IAL + r"|" + BARE + r")[ \t]*$")
+_HEADING_TAIL = re.compile(r"[ \t]*(?:" + IAL + r"|(?<!\\)\{:?" + _LIST + r"\})[ \t]*$")
+_PARTS = re.compile(r"([.#])([\w:.-]+)|([\w:-]+)=(" + _VALUE + r")")
+_SPAN_HOSTS = {"link", "image", "emphasis", "strong", "codespan", "strikethrough"}
+
+
+def parse_attributes(text: str) -> dict:
+    """``#id .a .b key="v"`` (braces and a leading `:` already gone) -> id, classes, attrs."""
+    out: dict = {"id": None, "classes": [], "attrs": {}}
+    for m in _PARTS.finditer(text):
+        if m.group(1) == "#":
+            out["id"] = m.group(2)
+        elif m.group(1) == ".":
+            out["classes"].append(m.group(2))
+        else:
+            out["attrs"][m.group(3)] = m.group(4).strip("\"'")
+    return out
+
+
+def _strip_blocks(tokens: list) -> list:
+    """Headings lose their trailing list (its id kept); lines that are only a list go."""
+    kept = []
+    for token in tokens:
+        if token.get("children") and "text" not in token:
+            token["children"] = _strip_blocks(token["children"])
+        text = token.get("text")
+        if isinstance(text, str) and token["type"] == "heading":
+            m = _HEADING_TAIL.search(text)
+            if m and m.start() > 0:
+                found = parse_attributes(m.group(0).strip().lstrip("{:").rstrip("}"))
+                token["text"] = text[:m.start()]
+                if found["id"]:
+                    token.setdefault("attrs", {})["id"] = found["id"]
+        elif isinstance(text, str) and token["type"] in ("paragraph", "block_text") and "{" in text:
+            lines = [line for line in text.split("\n") if not _LINE.match(line)]
+            if not "".join(lines).strip():
+                continue
+            token["text"] = "\n".join(lines)
+        kept.append(token)
+    return kept
+
+
+def parse_span_ial(inline, m, state):
+    return m.end()
+
+
+def parse_bare(inline, m, state):
+    """``{ .class }`` is a list only right after a link, image or emphasis."""
+    last = state.tokens[-1] if state.tokens else None
+    if last is None or last["type"] not in _SPAN_HOSTS:
+        return None
+    return m.end()
+
+
+def attributes(md):
+    def hook(md, state):
+        state.tokens[:] = _strip_blocks(state.tokens)
+    md.before_render_hooks.append(hook)
+    md.inline.register("attr_ial", IAL, parse_span_ial, before="link", start_chars="{")
+    md.inline.register("attr_bare", BARE, parse_bare, before="link", start_chars="{")

@@ -1,0 +1,89 @@
+"""Hugo shortcodes: ``{{< name args >}}`` and ``{{% name args %}}``.
+
+* admonition shortcodes (hugo-notice ``{{< notice tip >}}``, LoveIt/DoIt ``{{< admonition
+  type=tip title="x" >}}``, Docsy ``{{% alert title="x" color="warning" %}}``, hugo-book
+  ``{{< hint info >}}``, Hextra ``{{< callout type="info" >}}``, Relearn ``{{% notice style="tip"
+  title="x" %}}``) ... ``{{< /name >}}`` become ``alert`` tokens; the body is Markdown;
+* ``{{< highlight go >}}`` ... ``{{< /highlight >}}`` is a code block;
+* any other shortcode is dropped with a warning; a paired one keeps its body.
+"""
+from __future__ import annotations
+
+import re
+import shlex
+
+from . import block_children
+from .alerts import alert_kind, alert_token
+
+ADMONITION_NAMES = {"notice", "admonition", "alert", "callout", "hint", "note", "tip", "warning",
+                    "info", "important", "caution", "danger", "attention"}
+_ARGS = r"(?:\"[^\"]*\"|'[^']*'|`[^`]*`|[^\"'`<>%}])*?"
+INLINE = r"\{\{(?P<sc_delim>[<%])\s*(?P<sc_close>/?)(?P<sc_name>[\w./-]+)(?P<sc_args>" + _ARGS + r")\s*/?[>%]\}\}"
+BLOCK = r"^ {0,3}" + INLINE.replace("(?P<sc_", "(?P<scb_").replace("(?P=sc_", "(?P=scb_") + r"[ \t]*(?:\n|$)"
+_KIND_KEYS = ("type", "style", "color", "level", "context", "theme")
+
+
+def _args(text: str) -> tuple[list[str], dict[str, str]]:
+    try:
+        words = shlex.split(text.replace("`", '"'))
+    except ValueError:
+        words = text.split()
+    named = dict(w.split("=", 1) for w in words if re.match(r"^[\w-]+=", w))
+    return [w for w in words if not re.match(r"^[\w-]+=", w)], named
+
+
+def _closing(src: str, name: str, start: int) -> re.Match | None:
+    """The ``{{< /name >}}`` that closes the shortcode opened before ``start`` (nesting counted)."""
+    tag = re.compile(r"\{\{[<%]\s*(/?)" + re.escape(name) + r"(?=[\s/>%])" + _ARGS + r"\s*/?[>%]\}\}")
+    depth = 1
+    for m in tag.finditer(src, start):
+        depth += -1 if m.group(1) else 1
+        if depth == 0:
+            return m
+    return None
+
+
+def dropped(name: str) -> dict:
+    return {"type": "dropped", "attrs": {"message": f"Hugo shortcode `{{{{< {name} >}}}}` dropped"}}
+
+
+def parse_block(block, m, state):
+    name = m.group("scb_name")
+    if m.group("scb_close"):
+        return None
+    close = _closing(state.src, name, m.end())
+    if close is None:
+        state.append_token(dropped(name))
+        return m.end()
+    body = state.src[m.end():close.start()]
+    positional, named = _args(m.group("scb_args"))
+    end = state.find_line_end_at(close.end()) if not state.src[close.end():state.find_line_end_at(close.end())].strip() \
+        else close.end()
+    if name == "highlight":
+        lang = positional[0] if positional else ""
+        state.append_token({"type": "block_code", "raw": body.strip("\n") + "\n",
+                            "attrs": {"info": lang} if lang else {}})
+        return end
+    children = block_children(block, state, body, m.end())
+    word = next((named[k] for k in _KIND_KEYS if k in named), None) or (positional[0] if positional else name)
+    if name.lower() in ADMONITION_NAMES and (alert_kind(word) or alert_kind(name)):
+        title = named.get("title") or (positional[1] if len(positional) > 1 else None)
+        state.append_token(alert_token(word if alert_kind(word) else name, title, children))
+        return end
+    state.append_token(dropped(name))
+    for child in children:
+        state.append_token(child)
+    return end
+
+
+def parse_inline(inline, m, state):
+    if not m.group("sc_close"):
+        state.append_token(dropped(m.group("sc_name")))
+    return m.end()
+
+
+def shortcodes(md):
+    md.block.register("hugo_shortcode", BLOCK, parse_block, before="list")
+    for rules in (md.block.block_quote_rules, md.block.list_rules):
+        md.block.insert_rule(rules, "hugo_shortcode", before="list")
+    md.inline.register("hugo_shortcode", INLINE, parse_inline, before="link", start_chars="{")
