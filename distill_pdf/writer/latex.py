@@ -18,7 +18,7 @@ from .. import fonts
 from ..errors import DistillError, Diagnostics
 from ..load import Post
 from ..parse import Document
-from . import code, tables
+from . import code, displaymath, tables
 from .html import HtmlTranslator
 from .mathcheck import MathError, check_math, katex_compatible
 from .text import escape, escape_pdf_string, escape_url, plain_text
@@ -209,7 +209,7 @@ class LatexRenderer(BaseRenderer):
         tex = tex.strip()  # "\n" + tex + "\n" below: a blank line at either end is a \par too
         if not tex:
             return ""  # `$$ $$`: an empty \[ \] would hold a blank line, a \par in math mode
-        return f"\\[\n{tex}\n\\]\n\n"
+        return displaymath.display(tex, boxed=self.boxed > 0)
 
     def block_html(self, token, state):
         # inline tags it left open (`<a href=..>` alone) close here: \href cannot hold a \par
@@ -221,7 +221,7 @@ class LatexRenderer(BaseRenderer):
     # -- tables -------------------------------------------------------------
     def table(self, token, state):
         self.boxed += 1
-        rows = tables.collect_rows(token, lambda cell: self.children(cell, state).strip(), _plain)
+        rows = tables.collect_rows(token, lambda cell: self.children(cell, state).strip())
         self.boxed -= 1
         return tables.render_table(rows, in_box=self.boxed > 0) + "\n"
 

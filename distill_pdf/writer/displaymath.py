@@ -1,0 +1,93 @@
+r"""Display math that may be wider than the text column: ``\dpdisplay`` (in
+latex_templates/layout.tex.j2) measures it and sets it in the column, into the margin,
+scaled (not below 80%) or, past that, as the same formula broken at its relations,
+which this module writes (``aligned``, a relation or a ``+``/``-`` starting each line)."""
+from __future__ import annotations
+
+import re
+
+# a formula that numbers or labels itself, or is already several lines, keeps plain \[ \]
+_KEEP = re.compile(r"\\(?:tag|label|notag|nonumber|intertext|shortintertext)\b")
+_TOKEN = re.compile(r"\\[a-zA-Z]+|\\.|.", re.S)
+_OPEN = {"{", r"\left", r"\begin"}
+_CLOSE = {"}", r"\right", r"\end"}
+RELATIONS = {"=", "<", ">", r"\le", r"\leq", r"\ge", r"\geq", r"\leqslant", r"\geqslant", r"\ne", r"\neq",
+             r"\approx", r"\equiv", r"\sim", r"\simeq", r"\cong", r"\propto", r"\coloneqq", r"\triangleq",
+             r"\doteq", r"\ll", r"\gg", r"\to", r"\mapsto", r"\implies", r"\iff", r"\Rightarrow",
+             r"\Leftrightarrow", r"\stackrel", r"\overset"}
+_BINARY = {"+", "-", r"\pm", r"\mp", r"\cdot", r"\times"}
+LINE = 60  # characters of source a broken line aims at
+
+
+def display(tex: str, boxed: bool) -> str:
+    """The writer's display math: measured and fitted by LaTeX where that is safe."""
+    if _KEEP.search(tex) or "\n\n" in tex or (r"\\", True) in _top_level(tex):
+        return f"\\[\n{tex}\n\\]\n\n"
+    broken = broken_at_relations(tex) or ""
+    return f"\\dpdisplay{{{int(boxed)}}}{{%\n{tex}\n}}{{{broken}}}\n\n"
+
+
+def _top_level(tex: str) -> list[tuple[str, bool]]:
+    """The tokens of ``tex``, each with whether it sits outside every group."""
+    depth, out = 0, []
+    for m in _TOKEN.finditer(tex):
+        tok = m.group(0)
+        if tok in _CLOSE:
+            depth = max(depth - 1, 0)
+        out.append((tok, depth == 0 and tok not in _CLOSE))
+        if tok in _OPEN:
+            depth += 1
+    return out
+
+
+def broken_at_relations(tex: str) -> str | None:
+    """``a = b + c = d`` as ``\\begin{aligned} a &= b + c \\\\ &= d \\end{aligned}``, long
+    right-hand sides broken again before a top-level ``+`` or ``-``; None if nothing breaks."""
+    tokens = _top_level(" ".join(tex.split()))
+    pieces: list[list[str]] = [[]]
+    for i, (tok, top) in enumerate(tokens):
+        prev = next((t for t, _ in reversed(tokens[:i]) if t.strip()), "")
+        if top and tok in RELATIONS and pieces[-1] and prev not in RELATIONS and prev != ":":
+            pieces.append([])
+        elif top and tok == ":" and i + 1 < len(tokens) and tokens[i + 1][0] == "=" and pieces[-1]:
+            pieces.append([])
+        pieces[-1].append(tok)
+    related = len(pieces) > 1
+    if related:  # the left-hand side and the first relation make the first line
+        pieces[:2] = [pieces[0] + pieces[1]]
+    lines: list[str] = []
+    for n, piece in enumerate(pieces):
+        lines.extend(_wrap(piece, first=n == 0))
+    if len(lines) < 2:
+        return None
+    first, rest = lines[0], lines[1:]
+    if related:  # align on the first relation: `lhs &= ...`
+        lhs, rhs = _split_first_relation(first)
+        first = f"{lhs} &{rhs}"
+    else:
+        first = f"&{first}"
+    return r"\begin{aligned} " + r" \\ ".join([first] + [f"&{line}" for line in rest]) + r" \end{aligned}"
+
+
+def _split_first_relation(line: str) -> tuple[str, str]:
+    tokens = _top_level(line)
+    for i, (tok, top) in enumerate(tokens):
+        if i and top and (tok in RELATIONS or (tok == ":" and i + 1 < len(tokens) and tokens[i + 1][0] == "=")):
+            return "".join(t for t, _ in tokens[:i]), "".join(t for t, _ in tokens[i:])
+    return "", line
+
+
+def _wrap(piece: list[str], first: bool) -> list[str]:
+    """One relation's side, cut before top-level ``+``/``-`` into lines of about LINE characters;
+    continuation lines are indented (``\\quad``)."""
+    tokens = _top_level("".join(piece))
+    lines, current = [], ""
+    for i, (tok, top) in enumerate(tokens):
+        prev = "".join(t for t, _ in tokens[:i]).strip()
+        binary = top and tok in _BINARY and prev and not prev.endswith(("=", "(", "{", "&")) and prev[-1] not in "+-"
+        if binary and len(current) >= LINE:
+            lines.append(current.strip())
+            current = r"\quad "
+        current += tok
+    lines.append(current.strip())
+    return [line for line in lines if line]
