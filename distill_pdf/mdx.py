@@ -147,6 +147,7 @@ class _Converter:
         self.embeds: list[tuple[str, str | None]] = []
         self.stack: list[_Open] = []
         self.imports: dict[str, str] = {}   # identifier -> module path (default imports)
+        self.esm_end = -1                   # where the last import/export removed ended
 
     # -- driver -------------------------------------------------------------
     def run(self) -> MdxResult:
@@ -199,7 +200,7 @@ class _Converter:
                 stop = len(s) if stop < 0 else stop
                 self.out.append(s[i:stop])
                 return stop
-        if not self.stack and _ESM_START.match(line):
+        if _ESM_START.match(line) or self.stack and _ESM_START.match(line.lstrip()) and self._starts_block(i):
             return self._esm(i)
         return i
 
@@ -238,6 +239,7 @@ class _Converter:
         for m in _IMPORT_DEFAULT.finditer(statement):
             self.imports[m.group(1)] = m.group(2)
         end = i + len(statement)
+        self.esm_end = end
         self.out.append("\n" * statement.count("\n"))
         return end
 
@@ -245,7 +247,9 @@ class _Converter:
     def _code_span(self, i: int) -> int:
         s = self.src
         run = re.compile(r"`+").match(s, i).group(0)
-        close = re.compile(r"(?<!`)" + run + r"(?!`)").search(s, i + len(run))
+        paragraph_end = re.compile(r"\n[ \t]*\n").search(s, i)  # a code span never leaves its paragraph
+        close = re.compile(r"(?<!`)" + run + r"(?!`)").search(s, i + len(run),
+                                                               paragraph_end.start() if paragraph_end else len(s))
         end = close.end() if close else i + len(run)
         self.out.append(s[i:end])
         return end
@@ -365,6 +369,16 @@ class _Converter:
         """Drop the indentation before a block-level tag: 4 spaces would make its replacement code."""
         if self.out:
             self.out[-1] = self.out[-1].rstrip(" \t")
+
+    def _starts_block(self, index: int) -> bool:
+        """Line ``index`` begins a block inside a component: after a blank line, a line of
+        tags only, or another import/export (MDX allows those at the top level only; authors
+        put them inside wrappers all the same, and they must not print)."""
+        prev_end = index - 1
+        prev_start = self.src.rfind("\n", 0, max(prev_end, 0)) + 1
+        previous = self.src[prev_start:max(prev_end, 0)]
+        return (not previous.strip() or prev_end <= self.esm_end
+                or bool(re.fullmatch(r"\s*(?:<[^<>]*>\s*)+", previous)))
 
     def _starts_line(self, index: int) -> bool:
         start = self.src.rfind("\n", 0, index) + 1

@@ -24,6 +24,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from .. import codeguard
 from ..errors import DistillError, Diagnostics
 from ..load import Post
 from ..syntax import inline_tokens
@@ -116,13 +117,16 @@ class JekyllDialect:
         def warn(message: str, line: int) -> None:
             diagnostics.warn(message, post.path, post.body_line + line - 1 if line else None)
 
-        body = kramdown.PRIVATE.sub("", post.body)
+        masked = codeguard.mask(kramdown.PRIVATE.sub("", post.body), liquid=True)
         page = {k: v for k, v in post.meta.items() if isinstance(v, (str, int, float))}
-        result = liquid.render(body, warn, page)
+        result = liquid.render(masked.text, warn, page,
+                               self.site_root / "_includes" if self.site_root else None)
         marked = kramdown.process(result.text, result.figures, self._exists, warn)
         self.groups = marked.groups
+        for group in self.groups:
+            group.caption = masked.restore(group.caption)
         self.author_numbered = any(group.author_numbered for group in self.groups)
-        post.body = marked.text
+        post.body = masked.restore(marked.text)
 
     def _front_matter(self, post: Post) -> None:
         value = post.meta.get("bibliography")

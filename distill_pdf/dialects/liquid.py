@@ -11,6 +11,7 @@ Jekyll runs Liquid over a post before kramdown sees it; so does this module:
 * ``{% include figure.html path=... caption=... %}`` (or ``.liquid``) becomes a
   figure marker (see :class:`Figure`), ``{% include video.html %}`` a ``<video>``;
 * ``{% twitter url %}`` a ``<iframe>`` link, jekyll-scholar's ``{% cite a b %}`` a ``<d-cite>``;
+* ``{% include file %}`` of another file in the site's ``_includes/``: its content;
 * any other tag is dropped with a warning (the text between ``{% if %}`` and
   ``{% endif %}`` stays).
 
@@ -21,7 +22,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable
+
+from .. import codeguard
 
 FIGURE_OPEN, FIGURE_CLOSE = "\ue004", "\ue008"  # a figure marker: \ue004<index>\ue008
 
@@ -64,8 +68,9 @@ def site_path(path: str) -> str:
 
 
 class _Liquid:
-    def __init__(self, text: str, warn: Warn, page: dict):
+    def __init__(self, text: str, warn: Warn, page: dict, includes: Path | None = None):
         self.text = text
+        self.includes = includes
         self.warn = warn
         self.page = page
         self.vars: dict[str, str] = {}
@@ -171,8 +176,35 @@ class _Liquid:
         if name in _VIDEO_INCLUDES:
             src = params.get("path") or params.get("url") or ""
             return f'<video src="{_attr(site_path(src))}"></video>' if src else ""
+        file = self.include_file(name)
+        if file is not None:
+            return self.pasted(file, params)
         self.warn(f"`{{% include {name} %}}` is not supported; dropped", line)
         return ""
+
+    def include_file(self, name: str) -> Path | None:
+        """The site's ``_includes/<name>`` (Jekyll's include), when it exists."""
+        if self.includes is None or not name or ".." in Path(name).parts:
+            return None
+        path = self.includes / name
+        return path if path.is_file() else None
+
+    def pasted(self, path: Path, params: dict[str, str]) -> str:
+        """An include file, rendered as Liquid with ``include.x`` set. HTML goes in on one line
+        (the post's line numbers stay right; HTML does not care); any other file is code,
+        pasted as it is and masked (:mod:`..codeguard`) like the code around it."""
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return ""
+        if path.suffix.lower() not in (".html", ".liquid", ".md", ".markdown"):
+            return codeguard.hide(text.rstrip("\n"))
+        engine = _Liquid(text, lambda message, line: None, self.page, self.includes)
+        engine.vars = {**self.vars, **{f"include.{k}": v for k, v in params.items()}}
+        engine.figures = self.figures
+        html = engine.run()
+        html = re.sub(r"</?(?:html|head|body)\b[^>]*>|<meta\b[^>]*>", " ", html, flags=re.I)
+        return " ".join(html.split())
 
     def params(self, text: str) -> dict[str, str]:
         found = {}
@@ -248,7 +280,8 @@ def _attr(text: str) -> str:
     return text.replace("&", "&amp;").replace('"', "&quot;")
 
 
-def render(text: str, warn: Warn, page: dict | None = None) -> LiquidResult:
-    """Run the Liquid pass over a post body (see the module docstring)."""
-    engine = _Liquid(text, warn, page or {})
+def render(text: str, warn: Warn, page: dict | None = None, includes: Path | None = None) -> LiquidResult:
+    """Run the Liquid pass over a post body (see the module docstring); ``includes`` is the
+    site's ``_includes/`` folder."""
+    engine = _Liquid(text, warn, page or {}, includes)
     return LiquidResult(engine.run(), engine.figures)
