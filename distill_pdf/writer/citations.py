@@ -552,12 +552,14 @@ class PybtexBackend(_Backend):
             works.sort(key=sort_key)
             lines = [r"\begin{list}{}{\setlength{\leftmargin}{1em}\setlength{\itemindent}{-\leftmargin}"
                      r"\setlength{\labelwidth}{0pt}\setlength{\labelsep}{0pt}\setlength{\parsep}{0pt}\frenchspacing}"]
+        # ragged right: a justified line ending in a long URL spreads its words apart
+        lines[0] = r"\begingroup\raggedright" + "\n" + lines[0]
         for work in works:
             text = style.format_work(work).render(backend)
             label = f"[{{[{self.labels.numbers[work.key]}]}}]" if self.numeric else ""
             lines.append(rf"\item{label} \dpcitetarget{{dpbib.{self._id(work.key)}}}{text}"
                          + self._backlinks(work.key))
-        lines.append(r"\end{list}")
+        lines.append(r"\end{list}\endgroup")
         return "\n".join(lines) + "\n"
 
     def _backlinks(self, key: str) -> str:
@@ -606,6 +608,12 @@ class BiblatexBackend(_Backend):
         return (f"\\usepackage[backend=biber,{options},maxcitenames=2,mincitenames=1,maxbibnames=99,"
                 "uniquename=false,uniquelist=false,useprefix=true,isbn=false,date=year]{biblatex}\n"
                 "\\DeclareDelimFormat{nameyeardelim}{\\addcomma\\space}\n"
+                # URLs without letter-spacing (biblatex stretches \Urlmuskip by 3mu at every break),
+                # broken after / . - ? & = (letters and digits only as a last resort), ragged right
+                "\\biburlbigskip=0mu\\relax\n"
+                "\\AtEndPreamble{\\setcounter{biburlnumpenalty}{9000}\\setcounter{biburlucpenalty}{9000}"
+                "\\setcounter{biburllcpenalty}{9000}}\n"
+                "\\AtBeginBibliography{\\raggedright}\n"
                 # without csquotes biblatex quotes with `` '', which need TeX ligatures (off here)
                 "\\makeatletter\\AtEndPreamble{\\@ifpackageloaded{csquotes}{}{%\n"
                 "\\protected\\def\\blx@textooquote{\\textquotedblleft}"
