@@ -33,7 +33,11 @@ class AstroDialect:
     html_translator = None
 
     def prepare(self, post: Post, diagnostics: Diagnostics) -> None:
-        pass
+        if "<" in post.body:  # Distill's <d-footnote> and script-filled figure references
+            from .. import codeguard
+            from .htmlprep import prepare
+            masked = codeguard.mask(post.body)
+            post.body = masked.restore(prepare(masked.text))
 
     def preamble_latex(self) -> str:
         return ""

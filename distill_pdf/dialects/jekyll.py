@@ -30,7 +30,7 @@ from ..load import Post
 from ..syntax import inline_tokens
 from ..syntax.math import INLINE_MATH, parse_inline_math
 from ..site import JEKYLL_POST_FOLDERS
-from . import kramdown, liquid, texmacros
+from . import htmlprep, kramdown, liquid, texmacros
 from .kramdown import DISPLAY_CLOSE, DISPLAY_OPEN, END, GROUP, GROUP_END, HIDDEN, RAW, TABLE, TAG
 
 NAME = "jekyll"
@@ -121,7 +121,7 @@ class JekyllDialect:
         page = {k: v for k, v in post.meta.items() if isinstance(v, (str, int, float))}
         result = liquid.render(masked.text, warn, page,
                                self.site_root / "_includes" if self.site_root else None)
-        marked = kramdown.process(result.text, result.figures, self._exists, warn)
+        marked = kramdown.process(htmlprep.prepare(result.text), result.figures, self._exists, warn)
         self.groups = marked.groups
         for group in self.groups:
             group.caption = masked.restore(group.caption)

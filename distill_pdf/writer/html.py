@@ -34,6 +34,9 @@ BLOCK = {"p", "div", "section", "article", "header", "footer", "main", "aside", 
          "caption", "colgroup", "col", "pre"}
 HIDDEN = {"script", "style", "template", "noscript", "head", "title", "svg", "math"}
 EMBEDS = {"iframe", "video", "audio", "embed", "object", "canvas"}
+MEDIA = EMBEDS - {"embed"}  # their content is fallback for old browsers ("does not support the video tag")
+_CAPTIONED_FIGURE = re.compile(r"<figure\b[^>]*\bid\s*=\s*([\"'])([^\"']+)\1[^>]*>(?:(?!</figure).)*<figcaption",
+                               re.S | re.I)
 IGNORED = {"source", "track", "wbr", "meta", "link", "param", "html", "body"}
 
 
@@ -52,6 +55,11 @@ class HtmlTranslator(HTMLParser):
         self.figure_image: dict | None = None
         self.figure_depth = 0
         self.marks: list[tuple[int, str]] = []  # (inline_stack depth, \sout or \uline) of open MARKS
+        self.media: tuple[str, dict, list[str]] | None = None  # open <video>/<audio>..: tag, attrs, sources
+        self.pre: list[str] | None = None   # the text of an open <pre>
+        self.pre_lang = ""
+        self.figure_id = ""
+        self._figure_ids: set[str] | None = None
 
     # -- entry points -------------------------------------------------------
     def translate(self, raw: str) -> str:
@@ -69,7 +77,10 @@ class HtmlTranslator(HTMLParser):
         return self.close_above(0)
 
     def close_all(self) -> str:
-        return self.close_inline() + "".join(reversed(self.block_stack))
+        self.out = []
+        if self.media is not None:
+            self._end_media()
+        return "".join(self.out) + self.close_inline() + "".join(reversed(self.block_stack))
 
     def close_blocks_above(self, depth: int) -> str:
         """Close the <details> boxes opened inside a quote, alert or list item as it ends: LaTeX
@@ -86,6 +97,11 @@ class HtmlTranslator(HTMLParser):
         (self.capture if self.capture is not None else self.out).append(latex)
 
     def handle_data(self, data: str) -> None:
+        if self.pre is not None:
+            self.pre.append(data)
+            return
+        if self.media is not None:
+            return  # fallback text
         if self.inline_stack and "\n" in data:  # no \par inside \texttt{..} or \href{..}{..}
             data = re.sub(r"\n\s*\n", "\n", data)
         if not self.hidden and data:
@@ -108,6 +124,13 @@ class HtmlTranslator(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         attrs = {k: (v or "") for k, v in attrs}
+        if self.pre is not None:
+            self.pre_lang = self.pre_lang or _language(attrs)
+            return
+        if self.media is not None:
+            if tag == "source" and attrs.get("src"):
+                self.media[2].append(attrs["src"])
+            return
         if tag in HIDDEN:
             self.hidden += 1
         elif self.hidden:
@@ -133,11 +156,18 @@ class HtmlTranslator(HTMLParser):
             self.r.boxed += 1  # a box: figures inside cannot float, notes become footnotes
         elif tag == "figure":
             self.figure_depth += 1
+            self.figure_id = attrs.get("id", "")
             self.emit("\n\\endgraf ")
         elif tag in ("summary", "figcaption"):
             self.capture = []
+        elif tag in MEDIA:
+            self.media = (tag, attrs, [])
         elif tag in EMBEDS:
             self.emit(self.r.embed(tag, attrs.get("src") or attrs.get("data") or ""))
+        elif tag == "pre":
+            self.pre, self.pre_lang = [], _language(attrs)
+        elif tag == "dp-ref":
+            self.emit(self._reference(attrs.get("target", "")))
         elif tag in BLOCK:
             self.emit("\n\\endgraf ")
         elif tag not in IGNORED:
@@ -147,8 +177,18 @@ class HtmlTranslator(HTMLParser):
         self.handle_starttag(tag, attrs)
         if tag in HIDDEN:
             self.hidden -= 1
+        elif tag in MEDIA and self.media is not None and self.media[0] == tag:
+            self._end_media()
 
     def handle_endtag(self, tag):
+        if self.pre is not None:
+            if tag == "pre":
+                self._end_pre()
+            return
+        if self.media is not None:
+            if tag == self.media[0]:
+                self._end_media()
+            return
         if tag in HIDDEN:
             self.hidden = max(0, self.hidden - 1)
         elif self.hidden:
@@ -166,12 +206,12 @@ class HtmlTranslator(HTMLParser):
             self.emit(rf"\dpdetailstitle{{{title}}}" + "\n")
         elif tag == "figcaption" and self.capture is not None:
             caption, self.capture = "".join(self.capture).strip(), None
-            self.emit(self.r.html_figure(self.figure_image, caption))
+            self._figure(self.figure_image, caption)
             self.figure_image = None
         elif tag == "figure":
             self.figure_depth = max(0, self.figure_depth - 1)
             if self.figure_image is not None:
-                self.emit(self.r.html_figure(self.figure_image, ""))
+                self._figure(self.figure_image, "")
                 self.figure_image = None
         elif tag in BLOCK:
             self.emit("\n\\endgraf ")
@@ -183,8 +223,72 @@ class HtmlTranslator(HTMLParser):
         self.inline_stack.append(closing)
         self.emit(opening)
 
+    def _end_pre(self) -> None:
+        """``<pre>`` is code: a code block with its lines (and ``<code class="language-x">``'s language)."""
+        text, self.pre = "".join(self.pre).strip("\n"), None
+        block = self.r.block_code({"type": "block_code", "raw": text + "\n",
+                                   "attrs": {"info": self.pre_lang} if self.pre_lang else {}}, None)
+        self.emit("\n" + self.close_above(self.floor) + "\\endgraf\n" + block)
+
+    def _end_media(self) -> None:
+        """A video prints its poster as a figure; any other media, and a video without a poster, the
+        framed "see the online version" note (in a figure as well). Never the fallback text."""
+        tag, attrs, sources = self.media
+        self.media = None
+        src = attrs.get("src") or attrs.get("data") or next(iter(sources), "")
+        poster = attrs.get("poster") if tag == "video" else None
+        if not poster:
+            self.emit(self.r.embed(tag, src))
+            return
+        self.r.warn(f"<video> printed as its poster image {poster}")
+        link = self.r._absolute_url(src) if src else None
+        caption = escape(attrs.get("title") or attrs.get("aria-label") or "Video")
+        caption += rf": \href{{{escape_url(link)}}}{{{escape(link)}}}" if link else " (see the online version)"
+        if self.figure_depth:  # the figure's <figcaption> follows, or its end closes it
+            self.figure_image = {"src": poster, "alt": caption}
+        else:
+            self.emit(self.r.html_figure({"src": poster}, caption))
+
+    def _reference(self, target: str) -> str:
+        """A reference left empty for a script to fill: the figure's number, else nothing."""
+        if target and target in self.figure_ids():
+            return rf"\ref{{{_label(target)}}}"
+        return ""
+
+    def figure_ids(self) -> set[str]:
+        """The ids of the post's captioned ``<figure>`` elements: the targets a reference can number."""
+        if self._figure_ids is None:
+            self._figure_ids = {m.group(2) for m in _CAPTIONED_FIGURE.finditer(self.r.post.body)}
+        return self._figure_ids
+
+    def _figure(self, attrs: dict | None, caption: str) -> None:
+        latex = self.r.html_figure(attrs, caption)
+        target = self.figure_id
+        if target and caption and target in self.figure_ids():
+            label = rf"\label{{{_label(target)}}}"
+            if "\\end{figure}" in latex:
+                head, _, tail = latex.rpartition("\\end{figure}")
+                latex = head + label + "\\end{figure}" + tail
+            elif latex.rstrip().endswith("}\\medskip"):
+                head, _, tail = latex.rpartition("}\\medskip")
+                latex = head + label + "}\\medskip" + tail
+        self.emit(latex)
+
     def _image(self, attrs: dict) -> None:
         if self.figure_depth:
             self.figure_image = attrs
         else:
             self.emit(self.r.html_image(attrs))
+
+
+def _language(attrs: dict) -> str:
+    """``class="language-python"`` (also ``lang-``, ``highlight-``), else ``data-lang``."""
+    for cls in attrs.get("class", "").split():
+        m = re.match(r"(?:language|lang|highlight|source)-([\w+#.-]+)$", cls)
+        if m:
+            return m.group(1)
+    return attrs.get("data-lang", "")
+
+
+def _label(target: str) -> str:
+    return "dp-" + re.sub(r"[^A-Za-z0-9:.-]", "-", target)
