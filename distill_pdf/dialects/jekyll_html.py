@@ -37,7 +37,7 @@ class KramdownHtml(HtmlTranslator):
             self._push(tag, "\n\\end{dpalert}\n", boxed=True)
             self.emit(f"\n\\begin{{dpalert}}{{{box}}}{{}}\n")
         elif tag == "details":
-            self._push(tag, "", boxed=True)
+            self._push(tag, "", boxed=False)  # the base class counts the box
             super().handle_starttag(tag, attrs)
         elif tag == "summary":
             self._open(r"\dpdetailstitle{", "}\n")

@@ -6,7 +6,8 @@
   after a heading, a link, an image or an emphasis.
 
 All are consumed; an ``#id`` on a heading becomes its anchor (``attrs.id``), so
-``[see](#id)`` links to it.
+``[see](#id)`` links to it. rehype-pretty-code's language hint at the end of inline code
+(`` `bun install{:sh}` ``, `` `<Tabs>{:tsx}` ``, `` `x{:.token}` ``) is dropped as it drops it.
 """
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ BARE = r"(?<!\\)\{" + _LIST + r"\}"
 _LINE = re.compile(r"^[ \t]*(?:" + IAL + r"|" + BARE + r")[ \t]*$")
 _HEADING_TAIL = re.compile(r"[ \t]*(?:" + IAL + r"|(?<!\\)\{:?" + _LIST + r"\})[ \t]*$")
 _PARTS = re.compile(r"([.#])([\w:.-]+)|([\w:-]+)=(" + _VALUE + r")")
+_CODE_HINT = re.compile(r"(?<=\S)\{:\.?[\w-]+\}$")
 _SPAN_HOSTS = {"link", "image", "emphasis", "strong", "codespan", "strikethrough"}
 
 
@@ -60,6 +62,15 @@ def _strip_blocks(tokens: list) -> list:
     return kept
 
 
+def _strip_code_hints(tokens: list) -> list:
+    for token in tokens:
+        if token["type"] == "codespan":
+            token["raw"] = _CODE_HINT.sub("", token["raw"])
+        elif token.get("children"):
+            _strip_code_hints(token["children"])
+    return tokens
+
+
 def parse_span_ial(inline, m, state):
     return m.end()
 
@@ -76,5 +87,6 @@ def attributes(md):
     def hook(md, state):
         state.tokens[:] = _strip_blocks(state.tokens)
     md.before_render_hooks.append(hook)
+    md.after_render_hooks.append(lambda md, tokens, state: _strip_code_hints(tokens))
     md.inline.register("attr_ial", IAL, parse_span_ial, before="link", start_chars="{")
     md.inline.register("attr_bare", BARE, parse_bare, before="link", start_chars="{")
