@@ -102,7 +102,7 @@ def test_layout_distill_or_posts_folder_selects_jekyll(tmp_path):
 def test_astro_dialect_leaves_the_post_alone(tmp_path):
     post = site(tmp_path, "Cost: $5 and <d-footnote>note</d-footnote> $$x$$\n")
     latex, _ = body_of(post, dialect="astro")
-    assert r"\dpnote" not in latex  # d-footnote is a Jekyll-dialect construct
+    assert r"\dpnote{note}" in latex  # a Distill footnote is a note in any dialect (issue 12)
     with pytest.raises(DistillError, match="unknown dialect"):
         dialects.for_post(load_post(post), "hugo")
 

@@ -31,11 +31,11 @@ from ..syntax import inline_tokens
 from ..syntax.math import INLINE_MATH, parse_inline_math
 from ..site import JEKYLL_POST_FOLDERS
 from . import htmlprep, kramdown, liquid, texmacros
-from .kramdown import DISPLAY_CLOSE, DISPLAY_OPEN, END, GROUP, GROUP_END, HIDDEN, RAW, TABLE, TAG
+from .kramdown import DISPLAY_CLOSE, DISPLAY_OPEN, END, GROUP, GROUP_END, HIDDEN, RAW, TABLE, TAG, VERBATIM
 
 NAME = "jekyll"
 
-_REGION = (r"^[ \t]*(?P<jkx_kind>[" + RAW + HIDDEN + TABLE + TAG + r"])(?P<jkx_body>[\s\S]*?)" + END
+_REGION = (r"^[ \t]*(?P<jkx_kind>[" + RAW + HIDDEN + TABLE + TAG + VERBATIM + r"])(?P<jkx_body>[\s\S]*?)" + END
            + r"[^\n]*(?:\n|$)")
 _GROUP_BLOCK = r"^[ \t]*" + GROUP + r"(?P<jkx_gidx>\d+)" + GROUP_END + r"[ \t]*(?:\n|$)"
 _ENVS = "|".join(kramdown.MATH_ENVS)
@@ -187,6 +187,8 @@ class JekyllDialect:
         kind, body = m.group("jkx_kind"), m.group("jkx_body")
         if kind == TABLE:
             state.append_token(self._table(body))
+        elif kind == VERBATIM:
+            state.append_token({"type": "block_html", "raw": body})
         elif kind == TAG:
             state.append_token({"type": "paragraph", "text": body, "jekyll": "tag"})
         else:

@@ -18,6 +18,7 @@ line where it was, so that the plugin in :mod:`.jekyll` makes one token of it:
 ``\\ue000 .. \\ue001``      raw HTML, read as inline Markdown (math, cites)
 ``\\ue002 .. \\ue001``      hidden (``display: none``): only its macros count
 ``\\ue003 .. \\ue001``      a ``<table>``
+``\\ue009 .. \\ue001``      a ``<pre>``: HTML the translator reads whole
 ``\\ue005<tag>\\ue001``     the open or close tag of a ``markdown="1"`` element
 ``\\ue006 N \\ue007``       figure group N (images in rows, one caption)
 ``\\ue010 .. \\ue011``      display math inside raw HTML
@@ -33,6 +34,7 @@ from typing import Callable
 from .liquid import FIGURE_CLOSE, FIGURE_OPEN, Figure
 
 RAW, HIDDEN, TABLE, TAG, GROUP, END = "\ue000", "\ue002", "\ue003", "\ue005", "\ue006", "\ue001"
+VERBATIM = "\ue009"
 GROUP_END = "\ue007"
 DISPLAY_OPEN, DISPLAY_CLOSE = "\ue010", "\ue011"
 PRIVATE = re.compile("[\ue000-\ue01f]")
@@ -312,6 +314,8 @@ class _Blocks:
         caption = _caption_only(body)
         if caption is not None:
             return ["caption", indent + RAW + self.raw_text(body) + END, caption]
+        if tag == "pre":  # its text is code, not Markdown
+            return ["other", indent + VERBATIM + body + END, None]
         if tag == "table":
             return ["other", indent + TABLE + body + END, None]
         if attrs.get("markdown") in ("1", "block") and tag not in VOID:
@@ -320,7 +324,8 @@ class _Blocks:
 
     def raw_with_tables(self, body: str) -> str:
         """A raw element, with each ``<table>`` in it that has lines of its own cut out as a
-        table (the translator, which streams, keeps the element open around it)."""
+        table, and each fenced code block as code (the translator, which streams, keeps the
+        element open around them)."""
         lines = body.split("\n")
         parts: list[str] = []
         chunk: list[str] = []
@@ -334,6 +339,13 @@ class _Blocks:
 
         i = 0
         while i < len(lines):
+            fence = _FENCE.match(lines[i]) if i else None
+            if fence:  # code in raw HTML (`{% highlight %}` in <details>, a fence after a blank line)
+                end = _fence_end(lines, i, fence.group(1))
+                flush()
+                parts.append(_dedent("\n".join(lines[i:end + 1])))
+                i = end + 1
+                continue
             if i and re.match(r"^\s*<table\b", lines[i], re.I):
                 end = self._region_end(lines, i, "table")
                 if re.search(r"</table\s*>\s*$", lines[end], re.I):
@@ -443,6 +455,15 @@ def _caption_only(body: str) -> str | None:
     if html.unescape(rest).strip():
         return None
     return " ".join(c.strip() for c in captions if c.strip())
+
+
+def _fence_end(lines: list[str], start: int, fence: str) -> int:
+    """The line closing the fence opened on ``lines[start]`` (the last line when none does)."""
+    for j in range(start + 1, len(lines)):
+        m = _FENCE.match(lines[j])
+        if m and m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence) and not lines[j][m.end():].strip():
+            return j
+    return len(lines) - 1
 
 
 def _inside_display(text: str, pos: int) -> bool:
