@@ -11,8 +11,9 @@ like a BibTeX key (``@name2020word``) that no bibliography has becomes a
 citation of an unknown key: the renderer warns and prints ``[?key]``.
 
 Token: ``{"type": "citation", "raw": source, "attrs": {"mode": "narrative" |
-"parenthetical", "items": [{"key", "known", "suppress", "prefix", "suffix"}]}}``
-where prefix and suffix are lists of inline tokens.
+"parenthetical", "items": [{"key", "known", "suppress", "prefix", "suffix"}], "tie": bool}}``
+where prefix and suffix are lists of inline tokens; adjacent parenthetical citations are one
+token, and ``tie`` says the citation follows a word without a space.
 """
 from __future__ import annotations
 
@@ -28,7 +29,8 @@ from . import inline_tokens
 KEY = r"(?:\{[^{}\s][^{}\n]*\}|\w(?:[\w:./+-]*\w)?)"
 NARRATIVE = (r"(?<![\w.+\-@/\\])@(?P<cite_key>" + KEY + r")"
              r"(?:[ \t]?\[(?P<cite_locator>[^\[\]@^\n][^\[\]@\n]*)\](?![(\[:]))?")
-BRACKETED = r"\[(?!\^)(?P<cite_body>[^\[\]]*?@[^\[\]]*)\](?![(\[])"
+# not a link's text: `[@x](url)`, `[@x][ref]`; `[@a][@b]` is two citations
+BRACKETED = r"\[(?!\^)(?P<cite_body>[^\[\]]*?@[^\[\]]*)\](?!\()(?!\[[^\[\]@]*\])"
 DCITE = (r"<d-cite\s+key\s*=\s*(?:\"(?P<cite_dq>[^\"]*)\"|'(?P<cite_sq>[^']*)')\s*"
          r"(?:/>|>\s*</d-cite\s*>)")
 _ITEM = re.compile(r"^(?P<prefix>(?:.*?\s)??)(?P<dash>-?)@(?P<key>" + KEY + r")(?P<suffix>.*)$", re.S)
@@ -67,6 +69,29 @@ def citations_plugin(citations):
                 "prefix": inline_tokens(inline, state, _dashes(prefix.strip())),
                 "suffix": inline_tokens(inline, state, _locator(suffix))}
 
+    def emit(state, token: dict) -> None:
+        """Append a citation token; one right after a parenthetical one (nothing or only
+        spaces between) joins it, "(A, 2022; Chen, 2024)"; one glued to a word ties to it
+        ("Mamba~(Gu and Dao, 2024)": no line break between them, and a space)."""
+        tokens = state.tokens
+        between = ""
+        if len(tokens) > 1 and tokens[-1]["type"] == "text" and not tokens[-1]["raw"].strip():
+            between = tokens[-1]["raw"]
+        prev = tokens[-2] if between else (tokens[-1] if tokens else None)
+        if (token["attrs"]["mode"] == "parenthetical" and prev is not None and prev["type"] == "citation"
+                and prev["attrs"]["mode"] == "parenthetical" and "\n\n" not in between):
+            if between:
+                tokens.pop()
+            prev["attrs"]["items"] += token["attrs"]["items"]
+            prev["raw"] += between + token["raw"]
+            return
+        last = len(tokens) - 1
+        while last > 0 and tokens[last]["type"] == "text" and tokens[last]["raw"] and not tokens[last]["raw"].strip("*_"):
+            last -= 1  # `*Mamba*[@x]`: the closing `*` is text until the emphasis is resolved
+        if token["attrs"]["mode"] == "parenthetical" and tokens and _ends_word(tokens[last]):
+            token["attrs"]["tie"] = True
+        state.append_token(token)
+
     def parse_narrative(inline, m, state):
         key = _key(m.group("cite_key"))
         if state.brackets and citations.resolve(key) is None:
@@ -91,16 +116,16 @@ def citations_plugin(citations):
         if not hits:
             return _as_link(inline, m, state)
         found = [item(inline, state, key, prefix, suffix, suppress) for key, prefix, suffix, suppress in items]
-        state.append_token({"type": "citation", "raw": m.group(0),
-                            "attrs": {"mode": "parenthetical", "items": found}})
+        emit(state, {"type": "citation", "raw": m.group(0),
+                     "attrs": {"mode": "parenthetical", "items": found}})
         return m.end()
 
     def parse_dcite(inline, m, state):
         keys = [k.strip() for k in (m.group("cite_dq") or m.group("cite_sq") or "").split(",") if k.strip()]
         if not keys:
             return None
-        state.append_token({"type": "citation", "raw": m.group(0),
-                            "attrs": {"mode": "parenthetical", "items": [item(inline, state, k) for k in keys]}})
+        emit(state, {"type": "citation", "raw": m.group(0),
+                     "attrs": {"mode": "parenthetical", "items": [item(inline, state, k) for k in keys]}})
         return m.end()
 
     def plugin(md):
@@ -109,6 +134,14 @@ def citations_plugin(citations):
         md.inline.register("citation_narrative", NARRATIVE, parse_narrative, before="link", start_chars="@")
 
     return plugin
+
+
+def _ends_word(token: dict) -> bool:
+    """Does the text of ``token`` (text, code, emphasis, a link ...) end in a letter or digit?"""
+    while token.get("children"):
+        token = token["children"][-1]
+    text = token.get("raw") or token.get("text") or ""
+    return token["type"] in ("text", "codespan") and bool(text) and text[-1].isalnum()
 
 
 def _as_link(inline, m, state):

@@ -463,7 +463,8 @@ class _Backend:
                   renderer.render_tokens(i["suffix"], None).strip()) for i in known]
         out = self.cite(attrs["mode"], known, notes) if known else ""
         missing = " ".join(rf"\dpunknowncite{{{escape(i['key'])}}}" for i in unknown)
-        return out + (" " if out and missing else "") + missing
+        out += (" " if out and missing else "") + missing
+        return ("~" if attrs.get("tie") and out else "") + out
 
     def cite(self, mode: str, items: list, notes: list) -> str:
         raise NotImplementedError
