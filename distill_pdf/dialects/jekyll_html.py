@@ -19,6 +19,8 @@ from ..writer.html import EMBEDS, HIDDEN, HtmlTranslator
 BOX_KINDS = {"box-note": "note", "box-important": "important", "box-warning": "warning",
              "box-error": "caution", "box-danger": "caution", "box-tip": "tip", "box-success": "tip"}
 SMALL_CLASSES = {"caption", "legend", "l-gutter", "figcaption"}
+# Distill's layout classes wider than the text: tables and display math may use the margin column
+WIDE_CLASSES = {"l-body-outset", "l-page", "l-page-outset", "l-screen", "l-screen-inset"}
 _STACKED = {"div", "aside", "p", "section", "blockquote", "details", "center", "figure", "footer", "header"}
 
 
@@ -44,6 +46,10 @@ class KramdownHtml(HtmlTranslator):
         elif tag in _STACKED and classes & SMALL_CLASSES:
             self._push(tag, "\\endgraf}", boxed=False)
             self.emit("\n\\endgraf{\\small\\color{dpgrey}")
+        elif tag in _STACKED and classes & WIDE_CLASSES:
+            self._push(tag, "\\dpwideoff{}", boxed=False)
+            self.emit("\\dpwideon{}")
+            super().handle_starttag(tag, attrs)
         elif tag in EMBEDS and values.get("data-kind") == "tweet":
             self.emit(self.r.embed("tweet", values.get("src", "")))
         else:

@@ -8,6 +8,8 @@ import re
 
 # a formula that numbers or labels itself, or is already several lines, keeps plain \[ \]
 _KEEP = re.compile(r"\\(?:tag|label|notag|nonumber|intertext|shortintertext)\b")
+# what only a display environment allows, left out of the copy that is measured
+_UNMEASURABLE = re.compile(r"\\tag\*?\{[^{}]*\}|\\(?:short)?intertext\{[^{}]*\}")
 _TOKEN = re.compile(r"\\[a-zA-Z]+|\\.|.", re.S)
 _OPEN = {"{", r"\left", r"\begin"}
 _CLOSE = {"}", r"\right", r"\end"}
@@ -25,6 +27,16 @@ def display(tex: str, boxed: bool) -> str:
         return f"\\[\n{tex}\n\\]\n\n"
     broken = broken_at_relations(tex) or ""
     return f"\\dpdisplay{{{int(boxed)}}}{{%\n{tex}\n}}{{{broken}}}\n\n"
+
+
+def numbered(tex: str, inner: str, boxed: bool) -> str:
+    """A numbered environment (``align``, ``equation``..; ``inner`` is the same as
+    ``aligned``/``gathered``, which LaTeX can measure) in ``dpwidemath``; ``\\[..\\]`` as above."""
+    if tex.startswith("\\[") and tex.endswith("\\]"):
+        return display(tex[2:-2].strip(), boxed).rstrip("\n")
+    measure = _UNMEASURABLE.sub("", inner).replace("{split}", "{aligned}")
+    measure = re.sub(r"\n\s*(?=\n)", "", measure.strip())  # a blank line is a \par
+    return f"\\begin{{dpwidemath}}{{{int(boxed)}}}{{{measure}}}\n{tex}\n\\end{{dpwidemath}}"
 
 
 def _top_level(tex: str) -> list[tuple[str, bool]]:
@@ -73,7 +85,7 @@ def _split_first_relation(line: str) -> tuple[str, str]:
     tokens = _top_level(line)
     for i, (tok, top) in enumerate(tokens):
         if i and top and (tok in RELATIONS or (tok == ":" and i + 1 < len(tokens) and tokens[i + 1][0] == "=")):
-            return "".join(t for t, _ in tokens[:i]), "".join(t for t, _ in tokens[i:])
+            return "".join(t for t, _ in tokens[:i]).rstrip(), "".join(t for t, _ in tokens[i:])
     return "", line
 
 

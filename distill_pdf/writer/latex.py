@@ -408,7 +408,8 @@ class LatexRenderer(BaseRenderer):
 
     def math_environment(self, token, state):
         """Display math as MathJax numbers it: ``equation``/``align`` and ``\\label`` are numbered."""
-        tex = _numbered_display(self._checked_math(token["raw"]))
+        tex = _numbered_display(self._checked_math(token["raw"], display=True))
+        tex = displaymath.numbered(tex, _as_inner_math(tex), boxed=self.boxed > 0)
         return f"\n{tex}\n" if token.get("inline") else f"{tex}\n\n"
 
     def figure_group(self, token, state):

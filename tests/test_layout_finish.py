@@ -1,0 +1,137 @@
+"""Print finish of the layout (issue 13): tables measured by LaTeX, wide display math,
+breaks. Each test compiles a constructed post and reads the log (overfull lines), the
+text (cells apart, headers repeated) and the glyph positions (nothing past the page)."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+import distill_pdf
+from distill_pdf.writer.displaymath import broken_at_relations
+
+from .conftest import ENGINES, pdf_text, requires_pdftotext, write_post
+
+pytestmark = [pytest.mark.skipif(not ENGINES, reason="no TeX engine installed"), requires_pdftotext]
+ENGINE = "xelatex" if "xelatex" in ENGINES else (ENGINES[0] if ENGINES else "")
+
+NINE = ("| Problem | Measure | Size A | Size B | Size C | Description | Flag | Score | Notes |\n"
+        "|---|---|---:|---:|---:|---|:-:|---:|---|\n"
+        + "".join(f"| Problem{i} | Measure{i} | 16384 | 32768 | 65536 | word salad here | x | 0.12345{i} |"
+                  " Convex relaxation |\n" for i in range(5)))
+MATH = ("| Name | Objective | Kind |\n|---|---|---|\n"
+        + "".join(f"| Model{i} | $\\min_{{w}} \\sum_{{i=1}}^n \\ell(y_i, w^\\top x_i) + \\lambda \\|w\\|_2^2$ |"
+                  f" $\\text{{Convex}}$ |\n" for i in range(4)))
+LONG = ("| Index | Name | Value | Comment |\n|---|---|---|---|\n"
+        + "".join(f"| {i} | item{i} | {i * i} | comment for row {i} |\n" for i in range(60)))
+PROSE = ("| User | Structural | Implementational |\n|---|---|---|\n"
+         "| Computation efficiency, computational cost, accuracy, guarantees, generalization across PDEs |"
+         " Spatial and temporal resolution, boundary conditions, domain sampling regularity |"
+         " Stability over long rollouts, preservation of invariants |\n")
+WIDE_EQ = (r"$$ \mathcal{L}(\theta) = \mathbb{E}_{x \sim p_{\text{data}}} \left[ \log p_\theta(x) \right]"
+           r" - \beta \, \mathrm{KL}\left( q_\phi(z \mid x) \,\|\, p(z) \right) + \lambda \sum_{i=1}^{N}"
+           r" \left\| \nabla_\theta f_\theta(x_i) \right\|_2^2 + \gamma \sum_{j=1}^{M} \max(0, 1 - y_j g(x_j)) $$")
+HUGE_EQ = ("$$ a = " + " + ".join(f"x_{{{i}}}" for i in range(60)) + " = "
+           + " + ".join(f"y_{{{i}}}" for i in range(40)) + " $$")
+
+
+def _render(tmp_path: Path, body: str) -> tuple[Path, str]:
+    post = write_post(tmp_path, body)
+    pdf = tmp_path / "out.pdf"
+    distill_pdf.render(post, pdf, engine=ENGINE, keep_build=tmp_path / "build")
+    return pdf, (tmp_path / "build" / "main.log").read_text(errors="replace")
+
+
+def _overfull(log: str, over: float = 10.0) -> list[float]:
+    return [float(w) for w in re.findall(r"Overfull \\hbox \((\d+(?:\.\d+)?)pt too wide", log) if float(w) > over]
+
+
+def _pages(pdf: Path) -> list[str]:
+    return pdf_text(pdf).split("\f")
+
+
+def _glyphs_past_page(pdf: Path, margin: float = 18.0) -> list[str]:
+    """Characters that end within ``margin`` points of the paper's right edge, or beyond it."""
+    import pdfplumber
+    with pdfplumber.open(str(pdf)) as doc:
+        return [c["text"] for page in doc.pages for c in page.chars if c["x1"] > page.width - margin]
+
+
+def test_tables_of_numbers_words_and_math_fit_and_keep_their_cells_apart(tmp_path):
+    pdf, log = _render(tmp_path, f"Intro.\n\n{NINE}\nThen.\n\n{MATH}\nAnd prose.\n\n{PROSE}\nEnd.\n")
+    assert _overfull(log) == []
+    text = pdf_text(pdf)
+    for i in range(5):  # every cell stands apart from its neighbours
+        assert re.search(rf"Problem{i}\s+Measure{i}\s+16384\s+32768\s+65536\s+word salad here\s+x\s+0\.12345{i}",
+                         text), text
+    assert "ProblemMeasure" not in text and "327686" not in text
+    assert len(re.findall(r"Model\d\s+min", text)) == 4  # a formula's cell is wide enough for it
+    assert "Con-" not in text and len(re.findall(r"\bConvex\b", text)) >= 4
+    assert _glyphs_past_page(pdf) == []
+
+
+def test_a_long_table_breaks_with_its_header_repeated_and_no_lone_row(tmp_path):
+    pdf, log = _render(tmp_path, "Before.\n\n" + LONG + "\nAfter.\n")
+    assert _overfull(log) == []
+    pages = [p for p in _pages(pdf) if re.search(r"item\d", p)]
+    assert len(pages) >= 2
+    for page in pages:
+        assert re.search(r"Index\s+Name\s+Value\s+Comment", page), page  # header on every page
+        assert len(re.findall(r"\bitem\d+\b", page)) >= 2                # never one row alone
+    assert all(f"item{i} " in pdf_text(pdf) for i in range(60))
+
+
+def test_wide_display_math_stays_on_the_page(tmp_path):
+    pdf, log = _render(tmp_path, f"Some text.\n\n{WIDE_EQ}\n\nA huge one:\n\n{HUGE_EQ}\n\nDone.\n")
+    assert _overfull(log) == []
+    assert _glyphs_past_page(pdf) == []
+    text = " ".join(pdf_text(pdf).split())
+    assert "KL" in text and "Done." in text
+
+
+def test_breaking_at_relations_aligns_on_the_first_one():
+    broken = broken_at_relations(r"f(x) = a + b \le c + d")
+    assert broken == r"\begin{aligned} f(x) &= a + b \\ &\le c + d \end{aligned}"
+    assert broken_at_relations(r"\left( a = b \right)") is None  # nothing at the top level
+    long_sum = "s = " + " + ".join(f"x_{{{i}}}" for i in range(40))
+    lines = broken_at_relations(long_sum).split(r"\\")
+    assert len(lines) >= 3 and all(r"\quad +" in line for line in lines[1:])
+
+
+def test_a_code_block_never_leaves_one_line_on_a_page(tmp_path):
+    filler = "\n\n".join(f"Paragraph {i} " + "words " * 60 for i in range(7))
+    code = "```python\n" + "".join(f"x{i} = {i}\n" for i in range(30)) + "print('end')\n```\n"
+    pdf, _ = _render(tmp_path, filler + "\n\n" + code)
+    pages = _pages(pdf)
+    for page in pages:
+        lines = [line for line in page.splitlines() if re.match(r"\s*(x\d+ = \d+|print)", line)]
+        assert len(lines) != 1, page
+
+
+def test_a_wide_numbered_environment_reaches_into_the_margin(tmp_path):
+    terms = " + ".join(f"\\alpha_{{{i}}} x_{{{i}}}^{{2}}" for i in range(12))
+    body = f"Text.\n\n\\begin{{align}}\nf(x) &= {terms} \\label{{eq:wide}}\n\\end{{align}}\n\nAfter.\n"
+    post = write_post(tmp_path, body, front="title: Numbered\nlayout: distill")
+    pdf = tmp_path / "out.pdf"
+    distill_pdf.render(post, pdf, engine=ENGINE, keep_build=tmp_path / "build")
+    log = (tmp_path / "build" / "main.log").read_text(errors="replace")
+    assert r"\begin{dpwidemath}" in (tmp_path / "build" / "main.tex").read_text()
+    assert _overfull(log) == [] and _glyphs_past_page(pdf) == []
+    assert "(1)" in pdf_text(pdf)
+
+
+def test_distill_wide_classes_give_a_table_the_page_width(tmp_path):
+    cell = "words that wrap inside a table cell " * 3
+    body = (f"Text.\n\n<div class=\"l-page\">\n<table>\n<tr><th>A</th><th>B</th><th>C</th></tr>\n"
+            f"<tr><td>{cell}</td><td>{cell}</td><td>{cell}</td></tr>\n</table>\n</div>\n\nAfter.\n")
+    post = write_post(tmp_path, body, front="title: Wide\nlayout: distill")
+    pdf = tmp_path / "out.pdf"
+    distill_pdf.render(post, pdf, engine=ENGINE)
+    import pdfplumber
+    with pdfplumber.open(str(pdf)) as doc:
+        page = doc.pages[0]
+        cells = [c for c in page.chars if c["size"] < 9.5 and "Sans" not in c["fontname"]]
+        right = max(c["x1"] for c in cells)
+    assert right > (0.9 + 4.75) * 72 + 60  # past the text column, into the margin column
+    assert right < page.width - 18
