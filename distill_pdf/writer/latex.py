@@ -408,7 +408,7 @@ class LatexRenderer(BaseRenderer):
 
     def math_environment(self, token, state):
         """Display math as MathJax numbers it: ``equation``/``align`` and ``\\label`` are numbered."""
-        tex = _numbered_display(self._checked_math(token["raw"], display=True))
+        tex = _numbered_display(self._checked_math(token["raw"]))
         tex = displaymath.numbered(tex, _as_inner_math(tex), boxed=self.boxed > 0)
         return f"\n{tex}\n" if token.get("inline") else f"{tex}\n\n"
 
