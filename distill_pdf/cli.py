@@ -15,7 +15,8 @@ from rich.console import Console
 from .version import __version__
 from .errors import EXIT_USAGE, DistillError
 
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+# emoji=False: a warning at `post.md:100:` must not print as `post.md💯` (rich's :100: code)
+err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 
 
 class DefaultRender(click.Group):
@@ -144,7 +145,7 @@ def batch(content_dir, out_dir, jobs, force, drafts, only, exclude, shard, repor
                                exclude=exclude, shard=parse_shard(shard) if shard else None,
                                combine=combine, title=title, report=report, dry_run=dry_run)
         code = run_cli(content_dir, options, cli_render=_options(**kw), explicit=_given(kw),
-                       console=Console(stderr=True, highlight=False, soft_wrap=True))
+                       console=Console(stderr=True, highlight=False, soft_wrap=True, emoji=False))
     sys.exit(code)
 
 

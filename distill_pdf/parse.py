@@ -23,6 +23,7 @@ from .syntax.admonitions import admonitions
 from .syntax.alerts import alerts
 from .syntax.attributes import attributes
 from .syntax.autolinks import autolinks
+from .syntax.comments import mdx_comments
 from .syntax.diagrams import diagrams
 from .syntax.directives import directives
 from .syntax.emoji import emoji
@@ -114,7 +115,7 @@ def markdown_parser(extra_plugins=()) -> mistune.Markdown:
                           inline=mistune.InlineParser(hard_wrap=False, max_nested_level=MAX_NESTING))
     for plugin in (strikethrough, gfm_tables, footnotes, task_lists, autolinks,
                    math, alerts, directives, admonitions, shortcodes, attributes, diagrams, emoji,
-                   *extra_plugins):
+                   mdx_comments, *extra_plugins):
         plugin(md)
     return md
 

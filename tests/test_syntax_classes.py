@@ -176,6 +176,12 @@ def test_colons_that_are_no_directive_stay_text(tmp_path):
     assert r"\begin{dpalert}" not in latex and "Text ::: more" in latex
 
 
+def test_mdx_comments_in_markdown_files(tmp_path):
+    latex = latex_of(tmp_path, "Excerpt.\n\n{/* truncate */}\n\nMore {/* note */} text, `{/* code */}`.\n")
+    assert "truncate" not in latex and "note" not in latex and "More  text" in latex
+    assert r"\dpcode{\{/\allowbreak{}*\ code" in latex
+
+
 # -- 2. strikethrough -----------------------------------------------------------------------
 
 def test_one_or_two_tildes_strike(tmp_path):
