@@ -244,6 +244,34 @@ def test_attribute_lists_are_consumed(tmp_path):
     assert r"A set \{a, b\} stays" in latex and r"\{:\allowbreak{}\ .\allowbreak{}x\}" in latex
 
 
+def test_quote_with_box_class_is_an_alert(tmp_path):
+    body = """\
+        > ##### TIP
+        >
+        > A tip for you.
+        {: .block-tip }
+
+        > ##### DANGER
+        >
+        > Danger body.
+
+        {: .block-danger }
+
+        > Plain quote.
+        {: .other }
+        """
+    latex = latex_of(tmp_path, body)
+    assert alerts_in(latex) == [("tip", "TIP"), ("caution", "DANGER")]
+    assert r"\begin{dpquote}" in latex and "Plain quote." in latex and "block" not in latex
+    from distill_pdf import dialects
+    diagnostics = Diagnostics()
+    post = load_post(write_post(tmp_path, textwrap.dedent(body), front="title: T\nlayout: distill"), diagnostics)
+    dialect = dialects.for_post(post, "auto", diagnostics)
+    assert dialect.name == "jekyll"
+    jekyll = render_body(post, parse_post(post, extra_plugins=dialect.plugins), diagnostics).latex
+    assert alerts_in(jekyll) == [("tip", "TIP"), ("caution", "DANGER")] and "block" not in jekyll
+
+
 def test_inline_code_language_hint_is_dropped(tmp_path):
     latex = latex_of(tmp_path, "Run `bun install{:sh}` with `<Tabs>{:tsx}`.\n")
     assert r"\dpcode{bun\ install}" in latex and "tsx" not in latex

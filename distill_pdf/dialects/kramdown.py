@@ -63,6 +63,7 @@ _ATTR = re.compile(r"""([\w:-]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+)))?"
 _COMMENT = re.compile(r"<!--.*?-->", re.S)
 _MD_COMMENT = re.compile(r"^[ \t]*\[(?://|comment)\]:\s*(?:#|<>)[^\n]*$", re.M | re.I)
 _IAL = re.compile(r"(?<![\\$])\{:(?!:)[ \t]*(?:[.#][\w-]+|[\w-]+=(?:\"[^\"\n]*\"|'[^'\n]*'|[^\s}]+)|[ \t])*\}")
+_QUOTE_BOX = re.compile(r"\.block-(?:tip|warning|danger)\b")  # a quote's box class: syntax/attributes reads it
 _HEADING_ID = re.compile(r"^(#{1,6}[^\n]*?)[ \t]*\{#[\w:.-]+\}[ \t]*$", re.M)
 _EXTENSION = re.compile(r"\{::(?:comment)\}.*?\{:/(?:comment)?\}|\{::[\w]+[^}]*?/?\}|\{:/[\w]*\}", re.S)
 _WRAPPER = re.compile(r"</?(?:" + "|".join(sorted(WRAPPER_TAGS)) + r")\b[^>]*>", re.I)
@@ -145,7 +146,7 @@ def clean(text: str) -> str:
     text = _MD_COMMENT.sub("", text)
     text = _EXTENSION.sub(_keep_lines, text)
     text = _HEADING_ID.sub(r"\1", text)
-    text = _IAL.sub("", text)
+    text = _IAL.sub(lambda m: m.group(0) if _QUOTE_BOX.search(m.group(0)) else "", text)  # syntax/attributes
     text = _WRAPPER.sub("", text)
     return _DCITE.sub(_dcite, text)
 

@@ -6,12 +6,15 @@
   after a heading, a link, an image or an emphasis.
 
 All are consumed; an ``#id`` on a heading becomes its anchor (``attrs.id``), so
-``[see](#id)`` links to it. rehype-pretty-code's language hint at the end of inline code
+``[see](#id)`` links to it; a quote given ``{: .block-tip }`` (``-warning``, ``-danger``:
+al-folio's and jekyll-gitbook's boxes) becomes an alert titled by its heading. rehype-pretty-code's language hint at the end of inline code
 (`` `bun install{:sh}` ``, `` `<Tabs>{:tsx}` ``, `` `x{:.token}` ``) is dropped as it drops it.
 """
 from __future__ import annotations
 
 import re
+
+from .alerts import alert_token
 
 _VALUE = r"(?:\"[^\"\n]*\"|'[^'\n]*'|[^\s}\"']+)"
 _ITEM = r"(?:[.#][\w:.-]+|[\w:-]+=" + _VALUE + r")"
@@ -23,6 +26,7 @@ _LINE = re.compile(r"^[ \t]*(?:" + IAL + r"|" + BARE + r")[ \t]*$")
 _HEADING_TAIL = re.compile(r"[ \t]*(?:" + IAL + r"|(?<!\\)\{:?" + _LIST + r"\})[ \t]*$")
 _PARTS = re.compile(r"([.#])([\w:.-]+)|([\w:-]+)=(" + _VALUE + r")")
 _CODE_HINT = re.compile(r"(?<=\S)\{:\.?[\w-]+\}$")
+_QUOTE_BOXES = {"block-tip": "tip", "block-warning": "warning", "block-danger": "danger"}
 _SPAN_HOSTS = {"link", "image", "emphasis", "strong", "codespan", "strikethrough"}
 
 
@@ -39,10 +43,32 @@ def parse_attributes(text: str) -> dict:
     return out
 
 
+def _box_word(lines: list[str]) -> str | None:
+    """The admonition a quote's attribute lines (``{: .block-tip }``) make of it, if any."""
+    for line in lines:
+        if _LINE.match(line):
+            for name in parse_attributes(line.strip().strip("{}").lstrip(":"))["classes"]:
+                if name in _QUOTE_BOXES:
+                    return _QUOTE_BOXES[name]
+    return None
+
+
+def _quote_box(quote: dict, word: str) -> dict:
+    children = _strip_blocks(quote["children"])
+    title = children.pop(0)["text"] if children and children[0]["type"] == "heading" else None
+    return alert_token(word, title, children, line=quote.get("line"))
+
+
 def _strip_blocks(tokens: list) -> list:
     """Headings lose their trailing list (its id kept); lines that are only a list go."""
-    kept = []
+    kept: list = []
     for token in tokens:
+        if token["type"] == "block_quote" and token.get("children"):
+            last = token["children"][-1]
+            word = _box_word(last.get("text", "").split("\n")) if last["type"] == "paragraph" else None
+            if word:  # `{: .block-tip }` as the quote's lazy last line
+                kept.append(_quote_box(token, word))
+                continue
         if token.get("children") and "text" not in token:
             token["children"] = _strip_blocks(token["children"])
         text = token.get("text")
@@ -56,6 +82,10 @@ def _strip_blocks(tokens: list) -> list:
         elif isinstance(text, str) and token["type"] in ("paragraph", "block_text") and "{" in text:
             lines = [line for line in text.split("\n") if not _LINE.match(line)]
             if not "".join(lines).strip():
+                word = _box_word(text.split("\n"))
+                before = next((i for i in range(len(kept) - 1, -1, -1) if kept[i]["type"] != "blank_line"), None)
+                if word and before is not None and kept[before]["type"] == "block_quote":  # after a blank line
+                    kept[before] = _quote_box(kept[before], word)
                 continue
             token["text"] = "\n".join(lines)
         kept.append(token)
