@@ -406,8 +406,27 @@ class _Converter:
                 end = close.end()
         title = tag.attrs.get("title")
         name = title.strip() if isinstance(title, str) and title.strip() else tag.name.lower()
-        self._note(name, tag, end)
+        if not isinstance(tag.attrs.get("src"), str):  # <video><source src=...></video>
+            source = re.search(r"<source\b[^>]*\bsrc\s*=\s*[\"']([^\"']+)", self.src[tag.end:end], re.I)
+            if source:
+                tag.attrs["src"] = source.group(1)
+        poster = tag.attrs.get("poster")
+        if tag.name.lower() == "video" and isinstance(poster, str) and poster.strip():
+            self._poster(tag, poster.strip(), end)
+        else:
+            self._note(name, tag, end)
         return end
+
+    def _poster(self, tag: Tag, poster: str, end: int) -> None:
+        """A video with a poster prints the poster, captioned with where to watch it."""
+        src = tag.attrs.get("src")
+        link = self.post_url or (src if isinstance(src, str) and re.match(r"^https?://", src) else None)
+        self.warn(f"<video> printed as its poster image {poster}", self.line_of(tag.start))
+        caption = f"Video: <{link}>" if link else "Video (see the online version)"
+        if self._starts_line(tag.start):
+            self._trim_indent()
+        target = poster if " " not in poster else f"<{poster}>"
+        self.out.append(f"![{caption}]({target})" + "\n" * self.src.count("\n", tag.start, end))
 
     def _image(self, tag: Tag) -> int:
         src = tag.attrs.get("src")

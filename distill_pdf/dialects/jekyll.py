@@ -250,7 +250,8 @@ class JekyllDialect:
     # tokens
     def _group_token(self, index: int) -> dict[str, Any]:
         group = self.groups[index]
-        return {"type": "figure_group", "text": group.caption, "jekyll": "figure",
+        label = f'<dp-label target="{html.escape(group.id)}"/>' if group.id and group.caption else ""
+        return {"type": "figure_group", "text": group.caption + label, "jekyll": "figure",
                 "attrs": {"rows": group.rows, "alt": group.alt,
                           "numbered": not self.author_numbered}}
 

@@ -31,6 +31,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable
 
+from .. import htmlgrid
+from ..syntax.diagrams import tikz_script_fence
 from .liquid import FIGURE_CLOSE, FIGURE_OPEN, Figure
 
 RAW, HIDDEN, TABLE, TAG, GROUP, END = "\ue000", "\ue002", "\ue003", "\ue005", "\ue006", "\ue001"
@@ -94,6 +96,7 @@ class FigureGroup:
     caption: str = ""
     alt: str = ""
     line: int = 0
+    id: str = ""    # the element's id: what a reference (`<a href="#id">`) points at
 
     @property
     def author_numbered(self) -> bool:
@@ -305,6 +308,8 @@ class _Blocks:
         tag = open_tag.group(2).lower()
         attrs = attributes(open_tag.group(0))
         newlines = "\n" * region.count("\n")
+        if tag == "script" and (fence := tikz_script_fence(region)):  # TikZJax: a diagram fence
+            return ["other", fence, None]
         if tag in DROPPED_ELEMENTS:
             return ["blank", newlines, None]
         if re.search(r"display\s*:\s*none", attrs.get("style", ""), re.I):
@@ -415,7 +420,8 @@ class _Blocks:
         alts = [self.figures[int(m.group(1))].alt if kind == "marker" else attributes(m.group(0)).get("alt", "")
                 for _, kind, m in images]
         caption = " ".join(c.strip() for c in [*own, *captions] if c and c.strip())
-        self.groups.append(FigureGroup(rows, caption, next((a for a in alts if a), ""), line))
+        self.groups.append(FigureGroup(rows, caption, next((a for a in alts if a), ""), line,
+                                       htmlgrid.element_id(body)))
         return len(self.groups) - 1
 
     def _src(self, kind: str, m: re.Match) -> str:
@@ -433,9 +439,10 @@ class _Blocks:
                 if row:
                     rows.append(row)
             return rows
-        if re.search(r"display\s*:\s*flex|\bcol(?:-[\w-]+)?\b", body):
-            return [[self._src(kind, m) for _, kind, m in images]]
-        return [[self._src(kind, m)] for _, kind, m in images]
+        if re.search(r"display\s*:\s*flex|display\s*:\s*grid|\bcol(?:-[\w-]+)?\b", body) \
+                or all(kind == "img" for _, kind, _ in images):  # <img> is inline: side by side
+            return htmlgrid.side_by_side([self._src(kind, m) for _, kind, m in images])
+        return [[self._src(kind, m)] for _, kind, m in images]  # <figure>s (the includes) stack
 
     def inline_figures(self, text: str, line: int) -> str:
         """A figure include alone on its line is a figure; inside text, an inline one."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
+from .. import htmlgrid
 from .text import escape, escape_url
 
 # tag -> (LaTeX opening, closing); the text between is rendered as usual.
@@ -35,8 +36,6 @@ BLOCK = {"p", "div", "section", "article", "header", "footer", "main", "aside", 
 HIDDEN = {"script", "style", "template", "noscript", "head", "title", "svg", "math"}
 EMBEDS = {"iframe", "video", "audio", "embed", "object", "canvas"}
 MEDIA = EMBEDS - {"embed"}  # their content is fallback for old browsers ("does not support the video tag")
-_CAPTIONED_FIGURE = re.compile(r"<figure\b[^>]*\bid\s*=\s*([\"'])([^\"']+)\1[^>]*>(?:(?!</figure).)*<figcaption",
-                               re.S | re.I)
 IGNORED = {"source", "track", "wbr", "meta", "link", "param", "html", "body"}
 
 
@@ -59,10 +58,15 @@ class HtmlTranslator(HTMLParser):
         self.pre: list[str] | None = None   # the text of an open <pre>
         self.pre_lang = ""
         self.figure_id = ""
-        self._figure_ids: set[str] | None = None
+        self._ids: set[str] | None = None  # the element ids of the post's source
 
     # -- entry points -------------------------------------------------------
     def translate(self, raw: str) -> str:
+        if "<img" in raw and not (self.hidden or self.pre is not None or self.media is not None
+                                  or self.capture is not None or self.figure_depth):
+            found = htmlgrid.grid(raw)
+            if found is not None:
+                return self._grid(found)
         self.out = []
         self.feed(raw)
         self.close()  # flush a trailing partial tag as text
@@ -168,6 +172,8 @@ class HtmlTranslator(HTMLParser):
             self.pre, self.pre_lang = [], _language(attrs)
         elif tag == "dp-ref":
             self.emit(self._reference(attrs.get("target", "")))
+        elif tag == "dp-label":  # in a caption: the figure a reference points at
+            self.emit(rf"\label{{{_label(attrs.get('target', ''))}}}")
         elif tag in BLOCK:
             self.emit("\n\\endgraf ")
         elif tag not in IGNORED:
@@ -250,29 +256,33 @@ class HtmlTranslator(HTMLParser):
             self.emit(self.r.html_figure({"src": poster}, caption))
 
     def _reference(self, target: str) -> str:
-        """A reference left empty for a script to fill: the figure's number, else nothing."""
-        if target and target in self.figure_ids():
-            return rf"\ref{{{_label(target)}}}"
-        return ""
-
-    def figure_ids(self) -> set[str]:
-        """The ids of the post's captioned ``<figure>`` elements: the targets a reference can number."""
-        if self._figure_ids is None:
-            self._figure_ids = {m.group(2) for m in _CAPTIONED_FIGURE.finditer(self.r.post.body)}
-        return self._figure_ids
+        """A reference left empty for a script to fill: the figure's number once a figure has
+        that label (the engine's next pass knows), else nothing. A target the post has is
+        reported undefined until then, which is what makes the engine take that next pass."""
+        if not target:
+            return ""
+        label = _label(target)
+        if self._ids is None:
+            try:
+                source = self.r.post.path.read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                source = self.r.post.body
+            self._ids = set(re.findall(r"\bid\s*=\s*[\"']([^\"']+)[\"']", source))
+        pending = (rf"\else\csname @latex@warning\endcsname{{Reference `{label}' on page \thepage\space undefined}}"
+                   if target in self._ids else "")
+        return rf"\ifcsname r@{label}\endcsname\ref{{{label}}}{pending}\fi{{}}"
 
     def _figure(self, attrs: dict | None, caption: str) -> None:
-        latex = self.r.html_figure(attrs, caption)
-        target = self.figure_id
-        if target and caption and target in self.figure_ids():
-            label = rf"\label{{{_label(target)}}}"
-            if "\\end{figure}" in latex:
-                head, _, tail = latex.rpartition("\\end{figure}")
-                latex = head + label + "\\end{figure}" + tail
-            elif latex.rstrip().endswith("}\\medskip"):
-                head, _, tail = latex.rpartition("}\\medskip")
-                latex = head + label + "}\\medskip" + tail
-        self.emit(latex)
+        label = rf"\label{{{_label(self.figure_id)}}}" if caption and self.figure_id else ""
+        self.emit(self.r.html_figure(attrs, caption + label))
+
+    def _grid(self, found: htmlgrid.Grid) -> str:
+        """Images shown together: one figure, sub-images in rows, the caption kept."""
+        label = f'<dp-label target="{found.id}"/>' if found.id else ""
+        children = [{"type": "inline_html", "raw": found.caption + label}] if found.caption else []
+        token = {"type": "figure_group", "children": children,
+                 "attrs": {"rows": found.rows, "alt": found.alt, "numbered": True}}
+        return "\n" + self.r.figure_group(token, None)
 
     def _image(self, attrs: dict) -> None:
         if self.figure_depth:
