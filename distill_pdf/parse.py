@@ -69,11 +69,19 @@ class LinedBlockState(BlockState):
         return child
 
     def current_line(self) -> int:
+        return self.line_at(self.cursor)
+
+    def line_at(self, pos: int) -> int:
         if self._newlines is None:
             self._newlines = [i for i, ch in enumerate(self.src) if ch == "\n"]
-        return self.line_base + bisect.bisect_left(self._newlines, self.cursor)
+        return self.line_base + bisect.bisect_left(self._newlines, pos)
 
     def append_token(self, token: dict[str, Any]) -> None:
+        if token.get("type") == "block_html" and "line" not in token:
+            # mistune moves the cursor to an HTML block's end marker (`</script>`, `-->`) first
+            start = self.src.find(token["raw"], max(0, self.cursor - len(token["raw"])))
+            if start >= 0:
+                token["line"] = self.line_at(start)
         token.setdefault("line", self.current_line())
         super().append_token(token)
 

@@ -219,6 +219,30 @@ def test_liquid_mermaid_block_is_a_diagram(tmp_path):
     assert "```mermaid\ngraph TD; A-->B\n```" in text and text.count("\n") == 5
 
 
+def test_tikzjax_script_is_a_diagram(tmp_path):
+    body = """\
+        Text.
+
+        <script type="text/tikz">
+        \\begin{tikzpicture}
+        \\draw (0,0) circle (1);
+        \\end{tikzpicture}
+        </script>
+
+        After.
+        """
+    diagnostics = Diagnostics()
+    latex = latex_of(tmp_path, body, diagnostics=diagnostics)
+    assert r"\dpdetailstitle{TikZ diagram}" in latex and "circle (1)" in latex and "After." in latex
+    assert [str(d).split("/")[-1] for d in diagnostics] == ["post.md:6: TikZ diagram printed as its source"]
+    from distill_pdf import dialects
+    post = load_post(write_post(tmp_path, textwrap.dedent(body), front="title: T\nlayout: distill"), diagnostics)
+    dialect = dialects.for_post(post, "auto", diagnostics)
+    jekyll = render_body(post, parse_post(post, extra_plugins=dialect.plugins), diagnostics).latex
+    assert r"\dpdetailstitle{TikZ diagram}" in jekyll and "circle (1)" in jekyll
+    assert any("post.md:7: TikZ diagram printed as its source" in str(d) for d in diagnostics), list(map(str, diagnostics))
+
+
 # -- 4. attribute lists -----------------------------------------------------------------------
 
 def test_attribute_lists_are_consumed(tmp_path):
