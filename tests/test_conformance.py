@@ -39,6 +39,7 @@ GFM_SPEC = SHARED / "github__cmark-gfm" / "test" / "spec.json"
 _AUTOLINK_EXTENSION = ("GFM extended autolink (bare URL / e-mail linked), on by design as on GitHub and in "
                        "remark-gfm; the GFM extension examples require it; the text is the same")
 CM_EXCEPTIONS = {
+    604: _AUTOLINK_EXTENSION,   # `<https://foo.bar/baz bim>`
     610: _AUTOLINK_EXTENSION,   # `< https://foo.bar >`
     613: _AUTOLINK_EXTENSION,   # `https://example.com`
     614: _AUTOLINK_EXTENSION,   # `foo@bar.example.com`

@@ -1,10 +1,12 @@
 """GFM extended autolinks: bare `www.`, `http(s)://`, `ftp://` URLs and e-mail addresses.
 
 Replaces mistune's `url` plugin, which links only `http(s)://`, and cuts a URL at its
-first `)` (`(business)` lost its parenthesis). The GFM spec's rules: an autolink starts a
-line or follows whitespace or one of `*_~(`; the domain is dot-separated segments (no `_`
-in the last two); the link runs to whitespace or `<`; trailing `?!.,:*_~'"` are not part
-of it, nor a `)` without its `(`, nor an entity-like `&name;` at the end.
+first `)` (`(business)` lost its parenthesis). The GFM spec's rules, with the preceding
+characters remark-gfm (the blogs' parser) accepts: a `www.` link starts a line or follows
+whitespace or one of `*_~([]`; a URL with a scheme follows anything but a letter (so
+`"https://..."` too); an e-mail address anything but `/`, a letter or a digit. The domain is
+dot-separated segments (no `_` in the last two); the link runs to whitespace or `<`; trailing
+`?!.,:*_~'"` are not part of it, nor a `)` without its `(`, nor an entity-like `&name;`.
 """
 from __future__ import annotations
 
@@ -60,10 +62,16 @@ def _target(text: str) -> str | None:
 
 
 def parse_autolink(inline, m, state) -> int | None:
-    start = m.start()
-    if start and state.src[start - 1] not in " \t\n*_~(":
+    start, text = m.start(), m.group(0)
+    before = state.src[start - 1] if start else " "
+    if _is_email(text):
+        if before == "/" or before.isalnum():
+            return None
+    elif _SCHEME.match(text):
+        if before.isascii() and before.isalpha():
+            return None
+    elif not (before.isspace() or before in "*_~()[]"):
         return None
-    text = m.group(0)
     if state.brackets:  # inside `[...]`: the link text ends at the bracket
         close = text.find("]")
         if close >= 0:
@@ -79,9 +87,25 @@ def parse_autolink(inline, m, state) -> int | None:
         inline.process_text(text, state)
     else:
         state.append_token({"type": "link", "children": [{"type": "text", "raw": text}],
-                            "attrs": {"url": escape_url(url)}})
+                            "attrs": {"url": escape_url(url)}, "autolink": True})
     return start + len(text)
+
+
+def _unnest(tokens: list, in_link: bool = False) -> list:
+    """An autolink inside a link's text (`[https://a.org](https://a.org/page)`) is text: mistune
+    parses a link's text before it knows the text is a link's."""
+    out = []
+    for token in tokens:
+        children = token.get("children")
+        if in_link and token.get("autolink"):
+            out.extend(children)
+            continue
+        if children:
+            token["children"] = _unnest(children, in_link or token["type"] in ("link", "image"))
+        out.append(token)
+    return out
 
 
 def autolinks(md) -> None:
     md.inline.register("gfm_autolink", AUTOLINK, parse_autolink)
+    md.after_render_hooks.append(lambda md, tokens, state: _unnest(tokens) if isinstance(tokens, list) else tokens)
