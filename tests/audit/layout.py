@@ -1,0 +1,149 @@
+"""The PDF's glyphs (pdfplumber, on pdfminer.six): overlapping glyphs, text outside the page,
+and the prose text (no code, no math fonts) that the leak check reads.
+
+A glyph's box is an estimate of its ink from the baseline (x-height, ascender, descender by
+character), not the font's full em box: em boxes of neighbouring lines overlap in any normally
+leaded text. Two glyphs collide when their boxes overlap and they belong to different text runs
+(a run: glyphs set one after the other on one baseline, as the content stream draws them);
+kerned neighbours, a base with its accent, sub- or superscript (drawn one after the other) are
+not collisions.
+"""
+from __future__ import annotations
+
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+CODE_FONTS = ("JetBrainsMono", "Mono", "Courier", "Typewriter")
+MATH_FONTS = ("Math", "STIX", "LatinModern", "CMMI", "CMSY", "CMEX")
+_X_HEIGHT = set("acemnorsuvwxz")
+_DESCENDERS = set("gjpqy(),;[]{}|/\\_§")
+_CELL = 24.0          # grid cell (pt) for finding neighbours
+
+
+@dataclass
+class Glyphs:
+    overlaps: int = 0                 # pairs of colliding glyphs
+    outside: int = 0                  # glyphs past the page edge
+    prose_text: str = ""              # text in neither a code nor a math font
+    samples: list[str] = field(default_factory=list)   # "p3: 'ab' over 'cd'"
+
+
+def _font_is(fontname: str, kinds: tuple[str, ...]) -> bool:
+    name = fontname.split("+", 1)[-1]
+    return any(kind.lower() in name.lower() for kind in kinds)
+
+
+def _ink(char: dict, page_height: float) -> tuple[float, float, float, float] | None:
+    """(x0, top, x1, bottom) of the glyph's likely ink, or None for a glyph not set upright."""
+    a, b, c, d, e, f = char["matrix"]
+    if abs(b) > 1e-3 or abs(c) > 1e-3 or a <= 0 or d <= 0:
+        return None
+    text = char["text"]
+    size = char["size"]
+    base = page_height - f
+    up = 0.5 if text in _X_HEIGHT else 0.7
+    down = 0.2 if text in _DESCENDERS else 0.0
+    trim = 0.12 * (char["x1"] - char["x0"])
+    return char["x0"] + trim, base - up * size, char["x1"] - trim, base + down * size
+
+
+def _skip(text: str) -> bool:
+    return not text.strip() or any(unicodedata.category(ch) in ("Mn", "Me", "Sk", "Lm", "Cf") for ch in text)
+
+
+def _runs(chars: list[dict]) -> list[int]:
+    """Run number of every glyph: a new run where the baseline changes or the pen moves back."""
+    out, run, prev = [], 0, None
+    for char in chars:
+        if prev is not None:
+            same_line = abs(char["matrix"][5] - prev["matrix"][5]) < 0.3
+            if not same_line or char["x0"] < prev["x1"] - 0.35 * prev["size"] or char["x0"] > prev["x1"] + 0.6 * prev["size"]:
+                run += 1
+        out.append(run)
+        prev = char
+    return out
+
+
+def _overlap(a, b) -> float:
+    width = min(a[2], b[2]) - max(a[0], b[0])
+    height = min(a[3], b[3]) - max(a[1], b[1])
+    if width <= 0.5 or height <= 0.5:
+        return 0.0
+    smaller = min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
+    return width * height / smaller if smaller > 0 else 0.0
+
+
+def _collisions(chars: list[dict], height: float, page_no: int, found: Glyphs) -> None:
+    runs = _runs(chars)
+    boxes = []
+    grid: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for i, char in enumerate(chars):
+        box = None if _skip(char["text"]) else _ink(char, height)
+        boxes.append(box)
+        if box is None:
+            continue
+        for gx in range(int(box[0] // _CELL), int(box[2] // _CELL) + 1):
+            for gy in range(int(box[1] // _CELL), int(box[3] // _CELL) + 1):
+                grid[gx, gy].append(i)
+    seen = set()
+    for members in grid.values():
+        for x, i in enumerate(members):
+            for j in members[x + 1:]:
+                if (runs[i] == runs[j] or abs(i - j) == 1 or (i, j) in seen
+                        or _smeared(chars[i], chars[j])):
+                    continue
+                seen.add((i, j))
+                if _overlap(boxes[i], boxes[j]) > 0.15:
+                    found.overlaps += 1
+                    if len(found.samples) < 5:
+                        found.samples.append(f"p{page_no} {chars[i]['text']}/{chars[j]['text']}: "
+                                             f"{_context(chars, i)!r} x {_context(chars, j)!r}")
+
+
+def _smeared(a: dict, b: dict) -> bool:
+    """The same glyph drawn again a hair away: poor man's bold (\\pmb), not a collision."""
+    near = 0.15 * a["size"]
+    return (a["text"] == b["text"] and abs(a["x0"] - b["x0"]) < near
+            and abs(a["matrix"][5] - b["matrix"][5]) < near)
+
+
+def _context(chars: list[dict], i: int) -> str:
+    return "".join(c["text"] for c in chars[max(0, i - 4):i + 5])
+
+
+def _prose(chars: list[dict]) -> str:
+    """The page's text outside code and math fonts, with a space wherever the pen jumps."""
+    out, prev = [], None
+    for char in chars:
+        if _font_is(char["fontname"], CODE_FONTS) or _font_is(char["fontname"], MATH_FONTS):
+            prev = None
+            out.append(" ")
+            continue
+        if prev is not None and (abs(char["matrix"][5] - prev["matrix"][5]) > 0.3
+                                 or abs(char["x0"] - prev["x1"]) > 0.15 * prev["size"]):
+            out.append(" ")
+        out.append(char["text"])
+        prev = char
+    return "".join(out)
+
+
+def read_glyphs(pdf: Path) -> Glyphs:
+    import pdfplumber  # the [test] extra; imported here so the word audit runs without it
+
+    found = Glyphs()
+    pages = []
+    with pdfplumber.open(pdf) as document:
+        for number, page in enumerate(document.pages, 1):
+            chars = page.chars
+            width, height = float(page.width), float(page.height)
+            for char in chars:
+                box = _ink(char, height)
+                if box and not _skip(char["text"]) and (box[0] < -0.5 or box[2] > width + 0.5
+                                                        or box[1] < -0.5 or box[3] > height + 0.5):
+                    found.outside += 1
+            _collisions(chars, height, number, found)
+            pages.append(_prose(chars))
+    found.prose_text = "\n".join(pages)
+    return found

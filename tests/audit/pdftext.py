@@ -1,0 +1,80 @@
+"""The PDF's side of the audit: its words as ``pdftotext`` extracts them (what a reader copies
+and searches), and the leaked markup in its prose.
+
+Lines are joined as a reader would join them, never hiding a defect: a word broken at a line end
+by TeX's hyphenation is joined without its hyphen, a compound the source spells with a hyphen
+("black-box") keeps the hyphen *character the PDF has* (so U+2011 still fails to match), and a
+CJK run broken across lines is joined without a space (a space inside a line stays a defect).
+"""
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+from .words import CJK_CHAR, tokens
+
+_HYPHENS = "-\u2010\u2011\u00ad"
+_LAST_WORD = re.compile(r"([^\W_]+)[" + _HYPHENS + r"]$")
+_FIRST_WORD = re.compile(r"^([^\W_]+)")
+_FURNITURE = re.compile(r"^\d*$")
+
+RAW = False       # pdftotext's reading order (default) or the content stream's (-raw)
+
+# Markup that a reader should never see in prose (issue 12): name -> pattern
+LEAKS = {
+    "$": re.compile(r"\$"),
+    "\\cmd": re.compile(r"\\[A-Za-z]+"),
+    ":::": re.compile(r":::"),
+    "{%": re.compile(r"\{%"),
+    "{{": re.compile(r"\{\{"),
+    "import-from": re.compile(r"\bimport\s+[\w{}*,\s]{1,60}?\s+from\s+['\"]"),
+    "**": re.compile(r"\*\*"),
+    "<tag": re.compile(r"</?[A-Za-z][\w-]*(?:\s[^<>]*)?/?>"),
+    "[^": re.compile(r"\[\^"),
+    "{:": re.compile(r"\{:"),
+}
+
+
+def pdftotext(pdf: Path, raw: bool = RAW) -> str:
+    mode = ["-raw"] if raw else []
+    return subprocess.run(["pdftotext", *mode, "-enc", "UTF-8", str(pdf), "-"], capture_output=True,
+                          text=True, check=True).stdout
+
+
+def join_lines(text: str, hyphenated: set[str]) -> str:
+    """The text with line ends joined (see the module docstring); ``hyphenated`` holds the
+    source's hyphenated words, normalized, to tell a compound from a TeX hyphenation."""
+    lines = [line.rstrip() for line in text.replace("\f", "\n").split("\n")]
+    out: list[str] = []
+    for line in lines:
+        if out and out[-1] and _FURNITURE.match(line) and _LAST_WORD.search(out[-1]):
+            continue   # a page number or page break inside a word hyphenated across pages
+        if out and out[-1]:
+            prev = out[-1]
+            last, first = _LAST_WORD.search(prev), _FIRST_WORD.match(line)
+            if last and first:
+                compound = (last.group(1) + "-" + first.group(1)).casefold()
+                keep = prev[-1] if compound in hyphenated else ""
+                out[-1] = prev[:-1] + keep + line
+                continue
+            if CJK_CHAR.match(prev[-1]) and line[:1] and CJK_CHAR.match(line[0]):
+                out[-1] = prev + line
+                continue
+        out.append(line)
+    return "\n".join(out)
+
+
+def pdf_words(pdf: Path, hyphenated: set[str]) -> list[str]:
+    return tokens(join_lines(pdftotext(pdf), hyphenated))
+
+
+def count_leaks(prose_text: str, legit_text: str) -> dict[str, int]:
+    """Occurrences of each leak pattern in the PDF's prose beyond those the source's own prose
+    legitimately has (an escaped ``\\$5``, a literal ``<tag>`` written as text)."""
+    out = {}
+    for name, pattern in LEAKS.items():
+        extra = len(pattern.findall(prose_text)) - len(pattern.findall(legit_text))
+        if extra > 0:
+            out[name] = extra
+    return out

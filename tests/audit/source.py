@@ -1,0 +1,187 @@
+"""The post's side of the audit: its prose words, code words and images, read independently of
+distill-pdf's own parser (plain mistune and regular expressions), so a construct the renderer
+misreads still counts as content the reader should find in the PDF.
+
+Prose = the Markdown as plain text: no front matter, code, math, HTML tags, URLs, Liquid/MDX
+syntax or image alt text. The text between HTML tags is prose (a ``<d-footnote>``, a caption),
+except where a browser does not show it (``<script>``, ``<style>``, a ``<video>``'s fallback).
+"""
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+
+import ftfy
+import mistune
+
+from .words import tokens
+
+_FRONT = re.compile(r"\A\ufeff?(?:---[ \t]*\n.*?\n(?:---|\.\.\.)[ \t]*\n|\+\+\+[ \t]*\n.*?\n\+\+\+[ \t]*\n)",
+                    re.S)
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_LIQUID_CODE = re.compile(r"\{%-?\s*highlight\s+(\S+)[^%]*%\}(.*?)\{%-?\s*endhighlight\s*-?%\}", re.S)
+_LIQUID_DROP = re.compile(r"\{%-?\s*comment\s*-?%\}.*?\{%-?\s*endcomment\s*-?%\}", re.S)
+_LIQUID_IMAGE = re.compile(r"\{%-?\s*include\s+figure\.(?:html|liquid)\b[^%]*?\bpath=[\"']?([^\"'\s%]+)")
+_LIQUID = re.compile(r"\{%.*?%\}|\{\{.*?\}\}", re.S)
+_MDX_LINE = re.compile(r"^(?:import\s.*?\bfrom\s+['\"].*|import\s+['\"].*|export\s+(?:const|default|function|let)\b.*)$")
+_JSX_COMMENT = re.compile(r"\{/\*.*?\*/\}", re.S)
+_ALERT = re.compile(r"^(\s*>\s*)\[!\w+\][+-]?", re.M)    # GitHub alert / callout marker
+_ATTRS = re.compile(r"\{:[^}\n]*\}|\{\s*[#.][\w\-]+(?:\s+[#.]?[\w\-]+(?:=\S+)?)*\s*\}")
+_DIRECTIVE = re.compile(r"^(\s*(?:>\s*)*):{3,}\s*[\w-]*\s*(?:\[(.*?)\])?(?:\{[^}]*\})?\s*(.*)$")
+_ADMONITION = re.compile(r"^(\s*)(?:!!!|\?\?\?\+?)\s*[\w-]+(?:\s+\"(.*)\")?\s*$")
+_MATH = re.compile(r"\$\$.+?\$\$|\\\\?\[.+?\\\\?\]|\\\\?\(.+?\\\\?\)"
+                   r"|\\begin\{([A-Za-z]+\*?)\}.*?\\end\{\1\}|\\(?:eq)?ref\{[^{}]*\}|\\label\{[^{}]*\}"
+                   r"|(?<![\\$\w])\$(?=\S)[^$\n]+?(?<=\S)(?<!\\)\$(?![$\w])"
+                   r"|(?<![\\$\w])\$ [^$\n]+? \$(?![$\w])", re.S)
+_CITATION = re.compile(r"(?<![\w.])-?@[\w][\w:.#$%&+?<>~/-]*")  # pandoc [@key], @key
+_URL = re.compile(r"(?:https?|ftp)://\S+|\bwww\.\S+|\S+@\S+\.\w+")
+_IMG_EXT = re.compile(r"\.(?:png|jpe?g|gif|svg|webp|avif|bmp|tiff?|pdf)(?:[?#].*)?$", re.I)
+
+
+@dataclass
+class Source:
+    """What the reader of the post online sees, as words and images."""
+
+    prose: list[str] = field(default_factory=list)
+    code: list[str] = field(default_factory=list)
+    images: list[str] = field(default_factory=list)   # every image the post shows, by its src
+    prose_text: str = ""                                # for counting legitimate `$`, `**`, ...
+
+
+class _HTMLText(HTMLParser):
+    """Text a browser shows from raw HTML; <pre>/<code> text is code; <img> sources collected."""
+
+    HIDDEN = {"script", "style", "video", "audio", "iframe", "template", "noscript", "svg", "math",
+              "object", "canvas", "head", "title", "d-front-matter", "d-bibliography"}
+    VOID = {"img", "br", "hr", "input", "source", "meta", "link", "wbr", "col", "area", "embed", "track"}
+
+    def __init__(self, source: Source):
+        super().__init__(convert_charrefs=True)
+        self.source, self.hidden, self.code = source, 0, 0
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "img" and attrs.get("src"):
+            self.source.images.append(attrs["src"])
+        if tag in self.VOID:
+            return
+        self.hidden += tag in self.HIDDEN
+        self.code += tag in ("pre", "code", "d-code", "kbd", "samp")
+        self.text.append(" ")
+
+    def handle_startendtag(self, tag, attrs):
+        if tag == "img":
+            self.handle_starttag(tag, attrs)
+
+    def handle_endtag(self, tag):
+        if tag in self.VOID:
+            return
+        self.hidden = max(0, self.hidden - (tag in self.HIDDEN))
+        self.code = max(0, self.code - (tag in ("pre", "code", "d-code", "kbd", "samp")))
+        self.text.append(" ")
+
+    def handle_data(self, data):
+        if self.hidden:
+            return
+        if self.code:
+            self.source.code.extend(tokens(data))
+        else:
+            self.text.append(data)
+
+
+def _outside_fences(markdown: str, fix) -> str:
+    """``fix`` applied to every run of lines outside fenced code blocks."""
+    out, run, fence = [], [], None
+    for line in markdown.split("\n"):
+        opener = _FENCE.match(line)
+        if fence is None and opener:
+            out.append(fix("\n".join(run)))
+            run, fence = [], opener.group(1)
+            out.append(line)
+        elif fence is not None:
+            out.append(line)
+            if line.strip().startswith(fence[0] * len(fence)) and not line.strip().strip(fence[0]):
+                fence = None
+        else:
+            run.append(line)
+    out.append(fix("\n".join(run)))
+    return "\n".join(part for part in out)
+
+
+def _unblog(text: str, source: Source, mdx: bool) -> str:
+    """Site-generator syntax (Liquid, MDX, attribute lists, directives) as the site shows it."""
+    text = _LIQUID_DROP.sub(" ", text)
+    text = _LIQUID_CODE.sub(lambda m: f"\n```{m.group(1)}\n{m.group(2).strip(chr(10))}\n```\n", text)
+    source.images.extend(_LIQUID_IMAGE.findall(text))
+    text = _LIQUID.sub("", text)
+    text = _JSX_COMMENT.sub("", text)
+    lines = []
+    for line in text.split("\n"):
+        if mdx and _MDX_LINE.match(line.strip()):
+            continue
+        directive = _DIRECTIVE.match(line)
+        admonition = _ADMONITION.match(line)
+        if directive:
+            line = directive.group(1) + " ".join(filter(None, (directive.group(2), directive.group(3))))
+        elif admonition:
+            line = admonition.group(1) + (admonition.group(2) or "")
+        lines.append(_ATTRS.sub("", line))
+    return _MATH.sub(" ", _ALERT.sub(r"\1", "\n".join(lines)))
+
+
+def _parser():
+    return mistune.create_markdown(renderer=None, plugins=[
+        "strikethrough", "footnotes", "table", "url", "math", "task_lists"])
+
+
+def _walk(nodes, source: Source, prose: list[str]) -> None:
+    for node in nodes:
+        kind = node.get("type")
+        if kind in ("block_code", "codespan"):
+            source.code.extend(tokens(node.get("raw", "")))
+        elif kind in ("block_math", "inline_math", "blank_line", "thematic_break", "footnote_ref"):
+            continue
+        elif kind == "image":
+            source.images.append(node["attrs"].get("url", ""))
+        elif kind in ("block_html", "inline_html"):
+            parser = _HTMLText(source)
+            parser.feed(node.get("raw", ""))
+            parser.close()
+            prose.append(" ".join(parser.text))
+        elif kind == "text":
+            prose.append(node.get("raw", ""))
+        elif kind in ("softbreak", "linebreak"):
+            prose.append(" ")
+        elif "children" in node:
+            _walk(node["children"], source, prose)
+            prose.append(" ")
+        elif "raw" in node:
+            prose.append(node["raw"])
+
+
+def read_source(path: Path) -> Source:
+    """The post's prose words, code words and images."""
+    text = ftfy.fix_text(path.read_text(encoding="utf-8", errors="replace").replace("\r\n", "\n"),
+                         uncurl_quotes=False, fix_character_width=False, normalization=None)
+    body = _FRONT.sub("", text, count=1)
+    source = Source()
+    body = _outside_fences(body, lambda run: _unblog(run, source, path.suffix == ".mdx"))
+    prose: list[str] = []
+    _walk(_parser()(body), source, prose)
+    plain = html.unescape(" ".join(prose))
+    plain = _CITATION.sub(" ", _URL.sub(" ", _MATH.sub(" ", plain)))
+    source.prose_text = plain
+    source.prose = tokens(plain)
+    return source
+
+
+def is_remote(src: str) -> bool:
+    return bool(re.match(r"^(?:[a-z]+:)?//", src.strip(), re.I))
+
+
+def image_like(src: str) -> bool:
+    return bool(_IMG_EXT.search(src.strip())) or src.startswith("data:image")

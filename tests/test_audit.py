@@ -1,0 +1,44 @@
+"""The fidelity and layout audit (issues 12 and 13) over every corpus post and the bundled example.
+
+Each post is compiled as a user would (``distill_pdf.render``, xelatex, offline, pybtex), two at
+a time, and measured against its source (tests/audit/): prose words missing from the PDF's text,
+code words missing, leaked markup, images not placed, lines over 10pt too wide, colliding
+glyphs, text outside the page, and the archive's prose-word fidelity. The table is printed; the
+test fails when any number is worse than tests/audit_baseline.json (a ratchet toward zero).
+"""
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+
+from .audit import corpus_posts
+from .audit import baseline as ratchet
+from .audit.report import archive_fidelity, table
+from .audit.run import audit_all
+from .test_commonmark import ENGINE
+
+POSTS = corpus_posts()
+
+
+@pytest.mark.skipif(ENGINE is None, reason="no TeX engine installed")
+@pytest.mark.skipif(len(POSTS) < 2, reason="../shared corpus not present")
+def test_audit_against_baseline(capsys, tmp_path_factory):
+    pytest.importorskip("pdfplumber")
+    started = time.monotonic()
+    records = audit_all(POSTS, ENGINE, workers=2, cache=tmp_path_factory.getbasetemp() / "cache")
+    archive = archive_fidelity(records)
+    with capsys.disabled():
+        print("\n" + table(records) + f"\naudit time: {time.monotonic() - started:.0f} s")
+    recorded = ratchet.load()
+    mode = os.environ.get(ratchet.UPDATE_ENV)
+    if mode:
+        ratchet.save(ratchet.updated(records, archive, recorded, reset=mode == "reset"))
+        recorded = ratchet.load()
+    worse, better = ratchet.compare(records, archive, recorded)
+    if better:
+        with capsys.disabled():
+            print(f"\nimproved (record with {ratchet.UPDATE_ENV}=1 python -m pytest tests/test_audit.py):\n  "
+                  + "\n  ".join(better))
+    assert not worse, "worse than tests/audit_baseline.json:\n  " + "\n  ".join(worse)
