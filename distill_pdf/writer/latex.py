@@ -21,6 +21,7 @@ from ..parse import Document
 from . import code, displaymath, tables
 from .html import HtmlTranslator
 from .mathcheck import MathError, check_math, katex_compatible
+from .mathjax import translate
 from .text import escape, escape_pdf_string, escape_url, plain_text
 
 SECTIONS = ("section", "subsection", "subsubsection", "paragraph", "subparagraph")
@@ -203,7 +204,7 @@ class LatexRenderer(BaseRenderer):
         return code.highlight_block(token["raw"], info) + "\n"
 
     def block_math(self, token, state):
-        tex = self._checked_math(token["raw"])
+        tex = self._checked_math(token["raw"], display=True)
         if _MATH_ENVS.search(tex):
             tex = re.sub(r"\n[ \t]*(?=\n)", "", _as_inner_math(tex))
         tex = tex.strip()  # "\n" + tex + "\n" below: a blank line at either end is a \par too
@@ -408,7 +409,7 @@ class LatexRenderer(BaseRenderer):
 
     def math_environment(self, token, state):
         """Display math as MathJax numbers it: ``equation``/``align`` and ``\\label`` are numbered."""
-        tex = _numbered_display(self._checked_math(token["raw"]))
+        tex = _numbered_display(self._checked_math(token["raw"], display=True))
         tex = displaymath.numbered(tex, _as_inner_math(tex), boxed=self.boxed > 0)
         return f"\n{tex}\n" if token.get("inline") else f"{tex}\n\n"
 
@@ -462,13 +463,12 @@ class LatexRenderer(BaseRenderer):
         return ""
 
     # -- helpers ------------------------------------------------------------
-    def _checked_math(self, tex: str) -> str:
+    def _checked_math(self, tex: str, display: bool = False) -> str:
         try:
             check_math(tex)
         except MathError as exc:
             raise self.fail(str(exc), self._line_of(tex)) from None
-        tex = re.sub(r"(?<!\\)#", r"\\#", tex)
-        tex = katex_compatible(tex)
+        tex = katex_compatible(translate(tex, display))
         return tex + "\n" if "%" in tex.replace(r"\%", "") else tex
 
     def _line_of(self, snippet: str) -> int:
