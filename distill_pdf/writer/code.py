@@ -8,19 +8,30 @@ from pygments import highlight
 from pygments.formatters.latex import LatexFormatter
 from pygments.lexers import get_lexer_by_name
 from pygments.lexers.special import TextLexer
+from pygments.styles.friendly import FriendlyStyle
+from pygments.token import Error
 from pygments.util import ClassNotFound
 
 from .. import fonts
 from .text import escape_specials
 
-STYLE = "friendly"
+
+
+class _PrintStyle(FriendlyStyle):
+    """Pygments' friendly style, but a token the lexer could not place (a lone ``\\``,
+    an emoji) prints as plain text, not in a red box: in print it is not an error."""
+
+    styles = {**FriendlyStyle.styles, Error: ""}
+
+
+STYLE = "friendly-noerror"
 _VERB_OPTIONS = "breaklines,breakanywhere,fontsize=\\dpcodesize"
 _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 
 
 @lru_cache(maxsize=None)
 def _formatter() -> LatexFormatter:
-    return LatexFormatter(style=STYLE, commandprefix="PY", verboptions=_VERB_OPTIONS)
+    return LatexFormatter(style=_PrintStyle, commandprefix="PY", verboptions=_VERB_OPTIONS)
 
 
 @lru_cache(maxsize=None)
@@ -47,7 +58,10 @@ def highlight_block(code: str, language: str | None) -> str:
     code = code.expandtabs(4).rstrip("\n") + "\n"
     latex = _highlight(code, language)
     latex = _NON_ASCII.sub(lambda m: _wrap_fallbacks(m.group(0)), latex)
-    return f"\\begin{{dpcodeblock}}\n{latex}\\end{{dpcodeblock}}\n"
+    # fancyvrb adds these to the penalty after the first line and before the last:
+    # a page break leaves at least two lines of the block on each page
+    return (f"\\begin{{dpcodeblock}}\\clubpenalty=10000 \\widowpenalty=10000\\relax\n"
+            f"{latex}\\end{{dpcodeblock}}\n")
 
 
 def _highlight(code: str, language: str | None) -> str:
@@ -85,9 +99,15 @@ def _wrap_fallbacks(text: str) -> str:
     return fonts.latex_text(text, lambda run: run, "mono")
 
 
+# a break after punctuation, only where a letter or digit follows: `--flag`, `$x$`, `a/$b`
+# keep their punctuation runs whole
+_INLINE_BREAK = re.compile(r"(?<=[/.\-_:=,;&?])(?=[A-Za-z0-9])")
+_INLINE_UNBROKEN = 16  # shorter code spans never break inside
+
+
 def inline_code(code: str) -> str:
-    """`code` spans: mono, breakable after path punctuation, spaces kept."""
-    pieces = re.split(r"(?<=[/.\-_:=,])", code)
+    """`code` spans: mono, breakable at spaces and, in a long span, after punctuation."""
+    pieces = _INLINE_BREAK.split(code) if len(code) > _INLINE_UNBROKEN else [code]
     body = r"\allowbreak{}".join(_inline_piece(p) for p in pieces if p)
     return rf"\dpcode{{{body}}}"
 
