@@ -211,8 +211,6 @@ _EMOJI_FIRST = (
     (0x1F900, 0x1F9FF),  # supplemental symbols & pictographs
     (0x1FA70, 0x1FAFF),  # symbols & pictographs extended-A
 )
-_VS15, _VS16, _ZWJ = "\ufe0e", "\ufe0f", "\u200d"
-
 # CJK blocks: the CJK font wins there over the symbol fonts before it in the
 # order (STIX Two Math has U+306E の and U+3012 〒 as symbols; a kana set in it
 # would break the CJK run mid-word).
@@ -225,6 +223,8 @@ _CJK_FIRST = (
     (0xF900, 0xFAFF),  # compatibility ideographs
     (0xFF00, 0xFFEF),  # half- and full-width forms
 )
+_VS15, _VS16, _ZWJ = "\ufe0e", "\ufe0f", "\u200d"
+
 
 def font_files() -> list[Path]:
     """Every font file :func:`preamble` loads (absolute paths)."""
@@ -385,16 +385,16 @@ def rebuild_coverage(write: bool = True) -> dict:
             got = _cmap_codepoints(FONT_DIR / role.folder / f, None)
             cps = got if cps is None else cps & got
         data["roles"][name] = _to_ranges(cps or ())
+    data["shared"] = {}
     for fb in FALLBACKS:
         cmap = _cmap(FONT_DIR / fb.folder / fb.regular, fb.index)
         cps = set(cmap)
-    data["shared"] = {}
         if fb.only:
             cps = {c for c in cps if any(a <= c <= b for a, b in fb.only)}
         data["fallbacks"][fb.key] = _to_ranges(cps)
+        data["shared"][fb.key] = _to_ranges(_shared_glyph_codepoints(cmap) & cps)
     for p in font_files():
         data["files"][p.relative_to(FONT_DIR).as_posix()] = p.stat().st_size
-        data["shared"][fb.key] = _to_ranges(_shared_glyph_codepoints(cmap) & cps)
     if write:
         COVERAGE_FILE.write_text(json.dumps(data, separators=(",", ":")) + "\n")
         _load.cache_clear()
@@ -502,11 +502,11 @@ def _lookup(cluster: str, role: str) -> tuple[str | None, bool]:
     elif _VS15 in cluster:
         order.remove("Emoji")
         order.append("Emoji")
-    for font in order:
-        if all(_main_covers(font, c) if font == role else covers(font, c) for c in need):
     if _in(ord(base), _CJK_FIRST):
         order.remove("CJK")
         order.insert(1, "CJK")
+    for font in order:
+        if all(_main_covers(font, c) if font == role else covers(font, c) for c in need):
             return (None if font == role else font), True
     return None, False
 
@@ -641,8 +641,6 @@ def fallback_runs(
     return out
 
 
-def uncovered(text: str, role: str = "serif") -> set[str]:
-    """Characters of ``text`` that neither the ``role`` font nor any fallback has.
 def _absorbable(key: str, ch: str) -> bool:
     """Can punctuation between two runs of fallback ``key`` join them?  Not when that
     font shares its glyph with other characters (Noto Sans CJK draws ``-`` with its
@@ -650,6 +648,8 @@ def _absorbable(key: str, ch: str) -> bool:
     return covers(key, ch) and ord(ch) not in _ranges("shared", key)
 
 
+def uncovered(text: str, role: str = "serif") -> set[str]:
+    """Characters of ``text`` that neither the ``role`` font nor any fallback has.
 
     Invisible format characters (ZWJ, variation selectors, ...) are never
     reported."""
