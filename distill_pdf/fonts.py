@@ -65,6 +65,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
+from .resources import FONTS_DIR
+
 __all__ = [
     "FONT_DIR",
     "COVERAGE_FILE",
@@ -82,7 +84,7 @@ __all__ = [
     "rebuild_coverage",
 ]
 
-FONT_DIR: Path = Path(__file__).resolve().parent.parent / "fonts"
+FONT_DIR: Path = FONTS_DIR
 COVERAGE_FILE: Path = FONT_DIR / "coverage.json"
 COVERAGE_VERSION = 2
 

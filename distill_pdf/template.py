@@ -12,14 +12,14 @@ from pathlib import Path
 
 import jinja2
 
-from . import fonts
+from . import fonts, resources
 from .version import __version__
 from .errors import UsageError
 from .load import Post
 from .writer import code
 from .writer.text import escape, escape_pdf_string, plain_text
 
-TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "latex_templates"
+TEMPLATES_DIR = resources.TEMPLATES_DIR
 BUILTIN = ("distill", "article", "arxiv")
 
 

@@ -178,7 +178,7 @@ def test_output_equal_to_input_refused(tmp_path):
 def test_no_engine_installed_says_how_to_install(tmp_path, monkeypatch):
     from click.testing import CliRunner
 
-    from distill_pdf import compile as engines
+    from distill_pdf import engines
     from distill_pdf.cli import main
     post = write_post(tmp_path, "x\n")
     monkeypatch.setenv("PATH", "/nonexistent")

@@ -46,7 +46,8 @@ def _text(s: str, role: str = "serif") -> str:
 
 
 def test_font_dir_is_repo_fonts_folder():
-    assert fonts.FONT_DIR == ROOT / "fonts"
+    """From a checkout the package's _fonts link leads to the repository's fonts folder."""
+    assert fonts.FONT_DIR.resolve() == (ROOT / "fonts").resolve()
     assert fonts.FONT_DIR.is_absolute()
 
 

@@ -33,7 +33,6 @@ from typing import Callable
 
 from .. import htmlgrid
 from ..syntax.diagrams import tikz_script_fence
-from ..syntax.diagrams import tikz_script_fence
 from .liquid import FIGURE_CLOSE, FIGURE_OPEN, Figure
 
 RAW, HIDDEN, TABLE, TAG, GROUP, END = "\ue000", "\ue002", "\ue003", "\ue005", "\ue006", "\ue001"
@@ -309,8 +308,6 @@ class _Blocks:
         tag = open_tag.group(2).lower()
         attrs = attributes(open_tag.group(0))
         newlines = "\n" * region.count("\n")
-        if tag == "script" and (fence := tikz_script_fence(region)):  # TikZJax: a diagram fence
-            return ["other", fence, None]
         if tag == "script" and (fence := tikz_script_fence(region)):  # TikZJax: a diagram fence
             return ["other", fence, None]
         if tag in DROPPED_ELEMENTS:
