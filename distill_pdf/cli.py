@@ -208,6 +208,30 @@ def bundle_build(dest, roots):
         err.print(f"[green]bundle[/green] {dest}: {count} files")
 
 
+@main.command()
+@click.option("--no-test-page", is_flag=True, help="Only look; do not typeset the test page.")
+def doctor(no_test_page):
+    """What is installed, what is missing, and the command that fixes each; exit 1 when
+    nothing can typeset."""
+    from .doctor import diagnose, header
+    with _reporting():
+        report = diagnose(trial=not no_test_page)
+    out = Console(highlight=False, soft_wrap=True, emoji=False)
+    out.print(header(), markup=False)
+    for check in report.checks:
+        mark = "[green]ok[/green]     " if check.ok else ("[red]missing[/red]" if check.needed
+                                                         else "[yellow]optional[/yellow]")
+        out.print(f"  {mark}  {check.name:<15}", end="")
+        out.print(check.detail, markup=False)
+        if check.fix:
+            out.print(f"{'':<29}fix: {check.fix}", markup=False)
+    if report.can_typeset:
+        out.print(f"distill-pdf post.md typesets with {report.engine}.", markup=False)
+    else:
+        out.print("[red]Nothing here can typeset a post[/red]: apply a fix above.")
+        sys.exit(1)
+
+
 def _print_warnings(warnings) -> None:
     if not warnings:
         return

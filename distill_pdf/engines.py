@@ -39,7 +39,7 @@ class Engine:
 _works_cache: dict[tuple[str, ...], str | None] = {}
 
 
-def _probe(cmd: list[str], expect: str) -> str | None:
+def probe_version(cmd: list[str], expect: str) -> str | None:
     """Run a quick version command; the first output line if it ran and looks right."""
     key = tuple(cmd)
     if key in _works_cache:
@@ -78,9 +78,9 @@ def _tectonic_candidates() -> list[str]:
     return result
 
 
-def _find_tectonic() -> str | None:
+def find_tectonic() -> str | None:
     for exe in _tectonic_candidates():
-        if _probe([exe, "--version"], "tectonic"):
+        if probe_version([exe, "--version"], "tectonic"):
             return exe
     return None
 
@@ -90,7 +90,7 @@ def find_xelatex() -> tuple[str | None, str | None]:
     exe = shutil.which("xelatex")
     if not exe:
         return None, "xelatex is not installed"
-    if not _probe([exe, "--version"], "xetex"):
+    if not probe_version([exe, "--version"], "xetex"):
         return None, f"{exe} does not run"
     kpse = shutil.which("kpsewhich")
     if kpse:
@@ -130,7 +130,7 @@ def find_engine(name: str = "auto", bundle: Path | None = None) -> Engine:
     problems = []
     if name in ("auto", "tectonic"):
         bdir = _resolve_bundle(bundle)
-        exe = _find_tectonic()
+        exe = find_tectonic()
         if exe and bdir:
             return Engine("tectonic", exe, bdir)
         if not exe:

@@ -25,6 +25,7 @@ from .load import Post, load_post
 from .metadata import Author
 from .parse import parse_post
 from .syntax import typography
+from .resources import user_cache_dir
 from .site import find_site_root
 from .writer.latex import RenderedBody, render_body
 
@@ -120,9 +121,7 @@ class Project:
 def cache_dir(options: Options) -> Path:
     if options.cache_dir:
         return Path(options.cache_dir)
-    base = os.environ.get("DISTILL_PDF_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "distill-pdf")
-    return Path(base)
+    return user_cache_dir()
 
 
 class _BrokenPromise(Exception):

@@ -8,6 +8,7 @@ beside the package.
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -20,3 +21,11 @@ def _shipped(installed: str, checkout: str) -> Path:
 
 FONTS_DIR = _shipped("_fonts", "fonts")
 TEMPLATES_DIR = _shipped("_templates", "latex_templates")
+
+
+def user_cache_dir() -> Path:
+    """Our cache folder: ``$DISTILL_PDF_CACHE``, else ``$XDG_CACHE_HOME/distill-pdf``
+    (``~/.cache/distill-pdf``). Everything in it can be deleted at any time."""
+    base = os.environ.get("DISTILL_PDF_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "distill-pdf")
+    return Path(base)

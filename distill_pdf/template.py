@@ -54,10 +54,7 @@ def _environment(folder: str) -> jinja2.Environment:
 
 
 def _bytecode_cache() -> jinja2.BytecodeCache | None:
-    import os
-    base = os.environ.get("DISTILL_PDF_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "distill-pdf")
-    folder = Path(base) / "jinja"
+    folder = resources.user_cache_dir() / "jinja"
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError:

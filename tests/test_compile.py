@@ -230,7 +230,7 @@ def test_find_engine_auto_and_errors(monkeypatch, tmp_path):
 
 
 def test_find_engine_auto_prefers_working_tectonic_with_bundle(monkeypatch, tmp_path):
-    if not E._find_tectonic():
+    if not E.find_tectonic():
         pytest.skip("no working tectonic here")
     fake = tmp_path / "b"
     fake.mkdir()
@@ -256,9 +256,9 @@ def test_find_engine_skips_tectonic_that_does_not_run(monkeypatch, tmp_path):
     (good / "tectonic").chmod(0o755)
     monkeypatch.setenv("PATH", f"{bad}{os.pathsep}{good}{os.pathsep}{os.environ['PATH']}")
     monkeypatch.delenv("DISTILL_PDF_TECTONIC", raising=False)
-    assert E._find_tectonic() == str(good / "tectonic")
+    assert E.find_tectonic() == str(good / "tectonic")
     monkeypatch.setenv("DISTILL_PDF_TECTONIC", str(bad / "tectonic"))
-    assert E._find_tectonic() == str(good / "tectonic")
+    assert E.find_tectonic() == str(good / "tectonic")
 
 
 def test_missing_engine_at_compile_time(tmp_path):

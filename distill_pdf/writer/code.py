@@ -10,6 +10,8 @@ from pygments.lexers import get_lexer_by_name
 from pygments.lexers.special import TextLexer
 from pygments.styles.friendly import FriendlyStyle
 from pygments.token import Error
+
+from ..resources import user_cache_dir
 from pygments.util import ClassNotFound
 
 from .. import fonts
@@ -74,9 +76,7 @@ def _highlight(code: str, language: str | None) -> str:
     import pygments
     key = hashlib.sha256("\0".join((pygments.__version__, STYLE, _VERB_OPTIONS, language or "",
                                      code)).encode()).hexdigest()
-    base = os.environ.get("DISTILL_PDF_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "distill-pdf")
-    path = os.path.join(base, "code", key[:2], key + ".tex")
+    path = os.path.join(user_cache_dir(), "code", key[:2], key + ".tex")
     try:
         with open(path, encoding="utf-8") as cached:
             return cached.read()
