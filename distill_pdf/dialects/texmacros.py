@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from typing import Callable
 
+from ..colors import css_hex
 from ..writer.mathcheck import MathError, check_math, group_end
 
 PROTECTED = {
@@ -51,21 +52,9 @@ _DEF_PARAMS = re.compile(r"((?:#\d)*)\s*\{")
 _LET = re.compile(r"\s*\\([A-Za-z]+)\s*=?\s*(\\[A-Za-z]+|\\.)")
 
 _COLOR_USE = re.compile(r"\\(?:textcolor|color|colorbox|fcolorbox)\s*\{\s*([A-Za-z][\w-]*)\s*\}")
-# xcolor's own names (always defined) and the CSS names MathJax also knows, as HTML hex
+# xcolor's own names (always defined); other CSS names MathJax knows are defined from colors.css_hex
 XCOLOR_BASE = {"red", "green", "blue", "cyan", "magenta", "yellow", "black", "gray", "white", "darkgray",
                "lightgray", "brown", "lime", "olive", "orange", "pink", "purple", "teal", "violet"}
-CSS_COLORS = {
-    "aqua": "00FFFF", "crimson": "DC143C", "darkblue": "00008B", "darkcyan": "008B8B", "darkgreen": "006400",
-    "darkmagenta": "8B008B", "darkorange": "FF8C00", "darkred": "8B0000", "darkviolet": "9400D3",
-    "deepskyblue": "00BFFF", "dodgerblue": "1E90FF", "firebrick": "B22222", "forestgreen": "228B22",
-    "fuchsia": "FF00FF", "gold": "FFD700", "goldenrod": "DAA520", "grey": "808080", "indigo": "4B0082",
-    "lightblue": "ADD8E6", "lightgreen": "90EE90", "limegreen": "32CD32", "maroon": "800000",
-    "mediumblue": "0000CD", "navy": "000080", "orangered": "FF4500", "royalblue": "4169E1",
-    "salmon": "FA8072", "seagreen": "2E8B57", "silver": "C0C0C0", "skyblue": "87CEEB",
-    "slateblue": "6A5ACD", "slategray": "708090", "steelblue": "4682B4", "tomato": "FF6347",
-    "turquoise": "40E0D0", "darkgoldenrod": "B8860B", "darkslategray": "2F4F4F", "hotpink": "FF69B4",
-    "coral": "FF7F50", "tan": "D2B48C", "khaki": "F0E68C", "plum": "DDA0DD", "orchid": "DA70D6",
-}
 # a body that is one command applied to its arguments (\boldsymbol{x}, \mathbb{R}) is braced, so that
 # `\hat\x` works in LaTeX as it does in MathJax; commands that set an atom's class are not
 _ONE_COMMAND = re.compile(r"^\s*\\([A-Za-z]+)\s*(?:\{.*\})?\s*$", re.S)
@@ -239,7 +228,7 @@ class MacroSet:
         lines = [MATHJAX_COMPAT[name] for name in sorted(self.used_words & MATHJAX_COMPAT.keys() - self.names)]
         lines += self.definitions
         for name in self.missing_colors():
-            value = CSS_COLORS.get(name.lower())
+            value = css_hex(name)
             if value is None and warn is not None:
                 warn(f"color `{name}` is used in math but defined nowhere; printed black")
             lines.append(f"\\providecolor{{{name}}}{{HTML}}{{{value or '000000'}}}")

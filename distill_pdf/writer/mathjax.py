@@ -19,8 +19,8 @@ from __future__ import annotations
 import re
 from typing import Callable
 
-from PIL.ImageColor import colormap as _CSS_COLORS
 
+from ..colors import xcolor_argument
 from .mathcheck import group_end
 from .text import escape
 
@@ -54,24 +54,6 @@ def translate(tex: str, display: bool = False) -> str:
     elif not display:
         tex = re.sub(r"\\tag\*?\s*\{[^{}]*(?:\{[^{}]*\}[^{}]*)*\}", "", tex)  # \tag numbers display math only
     return tex
-
-
-def css_color(spec: str) -> str | None:
-    """A CSS colour as an xcolor argument (``[HTML]{5DADEC}``), or None when it is not one
-    (a name the post or xcolor defines stays a name)."""
-    spec = spec.strip()
-    m = re.fullmatch(r"#([0-9A-Fa-f]{6})|#([0-9A-Fa-f]{3})", spec)
-    if m:
-        value = m.group(1) or "".join(c * 2 for c in m.group(2))
-        return f"[HTML]{{{value.upper()}}}"
-    m = re.fullmatch(r"rgba?\(\s*([\d.]+%?)\s*,\s*([\d.]+%?)\s*,\s*([\d.]+%?)\s*(?:,\s*[\d.]+%?\s*)?\)", spec)
-    if m:
-        parts = [round(float(v[:-1]) * 2.55) if v.endswith("%") else round(float(v)) for v in m.groups()]
-        return "[RGB]{" + ",".join(str(min(255, max(0, v))) for v in parts) + "}"
-    value = _CSS_COLORS.get(spec.lower())
-    if value and value.startswith("#"):
-        return f"[HTML]{{{value[1:].upper()}}}"
-    return None
 
 
 # --------------------------------------------------------------------------- commands
@@ -168,13 +150,13 @@ class _Rewriter:
         first = self.group(pos)
         if first is None:
             return None
-        spec = f"[{model}]{{{first[0]}}}" if model else css_color(first[0]) or f"{{{first[0]}}}"
+        spec = f"[{model}]{{{first[0]}}}" if model else xcolor_argument(first[0]) or f"{{{first[0]}}}"
         pos = first[1]
         if name == "fcolorbox":
             second = self.group(pos)
             if second is None:
                 return None
-            spec += css_color(second[0]) or f"{{{second[0]}}}"
+            spec += xcolor_argument(second[0]) or f"{{{second[0]}}}"
             pos = second[1]
         if name in ("colorbox", "fcolorbox"):
             body = self.group(pos)
@@ -208,10 +190,10 @@ class _Rewriter:
             option = option.strip()
             if re.match(r"^[-a-z]+\s*:", option, re.I):
                 if option.lower().startswith("border"):
-                    colour = next((css_color(word) for word in option.split()[1:] if css_color(word)), None)
+                    colour = next((xcolor_argument(word) for word in option.split()[1:] if xcolor_argument(word)), None)
                     border = colour or "{black}"
             elif option and not re.fullmatch(r"[\d.]+\s*(?:pt|em|ex|mu|px|in|cm|mm)", option):
-                background = css_color(option) or f"{{{option}}}"
+                background = xcolor_argument(option) or f"{{{option}}}"
         math = f"$\\displaystyle {content}$"
         if border and background:
             return f"\\fcolorbox{border}{background}{{{math}}}", body[1]
