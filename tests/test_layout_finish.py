@@ -82,6 +82,20 @@ def test_a_long_table_breaks_with_its_header_repeated_and_no_lone_row(tmp_path):
     assert all(f"item{i} " in pdf_text(pdf) for i in range(60))
 
 
+def test_a_long_table_is_measured_from_its_head_and_longest_cells(tmp_path):
+    """Ten thousand rows are not all boxed (TeX's main memory): a sample is measured, and
+    it holds the widest cell wherever that row is."""
+    from distill_pdf.writer.tables import Row, _measured
+    body = [(Row([], [], False), [str(i), "a much longer cell than the others" if i == 700 else "short"])
+            for i in range(1000)]
+    sample = _measured([(Row([], [], True), ["n", "text"])] + body, 2)
+    assert len(sample) < 100 and (1, "a much longer cell than the others") in sample and (0, "n") in sample
+    rows = "".join(f"| {i} | {'a much longer cell than the others' if i == 700 else 'short'} |\n" for i in range(1000))
+    pdf, log = _render(tmp_path, "| n | text |\n|---|---|\n" + rows)
+    assert _overfull(log) == []
+    assert re.search(r"700\s+a much longer cell than the others", pdf_text(pdf))
+
+
 def test_wide_display_math_stays_on_the_page(tmp_path):
     pdf, log = _render(tmp_path, f"Some text.\n\n{WIDE_EQ}\n\nA huge one:\n\n{HUGE_EQ}\n\nDone.\n")
     assert _overfull(log) == []

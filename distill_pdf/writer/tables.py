@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 RAGGED = {"left": r"\raggedright", "center": r"\centering", "right": r"\raggedleft", None: r"\raggedright"}
 KEEP_WHOLE = 3  # a table of this many body rows or fewer never breaks
+MEASURE_ALL = 200  # a table with more body rows has only a sample of its cells measured
+SAMPLE = 40        # ... the head and, per column, this many of its longest cells
 
 
 @dataclass
@@ -45,6 +47,21 @@ def _row_ends(count: int) -> list[str]:
     return ends
 
 
+def _measured(cells: list[tuple[Row, list[str]]], ncols: int) -> list[tuple[int, str]]:
+    """The cells LaTeX measures, ``(column, cell)``: all of them in a table of up to MEASURE_ALL
+    body rows; in a longer one the head and each column's SAMPLE longest cells (by source), so
+    that ten thousand rows are not all boxed (TeX's main memory) before the table is set."""
+    every = [(i, c) for _, row in cells for i, c in enumerate(row) if c]
+    body = [row for r, row in cells if not r.head]
+    if len(body) <= MEASURE_ALL:
+        return every
+    chosen = {(i, c) for r, row in cells if r.head for i, c in enumerate(row) if c}
+    for i in range(ncols):
+        column = sorted({row[i] for row in body if row[i]}, key=len, reverse=True)
+        chosen.update((i, c) for c in column[:SAMPLE])
+    return [item for item in dict.fromkeys(every) if item in chosen]
+
+
 def render_table(rows: list[Row], in_box: bool = False) -> str:
     if not rows:
         return ""
@@ -52,7 +69,7 @@ def render_table(rows: list[Row], in_box: bool = False) -> str:
     aligns = next((r.aligns for r in rows if r.head), rows[0].aligns) + [None] * ncols
     spec = "".join(rf">{{{RAGGED[aligns[i]]}\arraybackslash}}p{{\dimexpr\dpcolw{{{i + 1}}}\relax}}" for i in range(ncols))
     cells = [(row, _cells(row, ncols)) for row in rows]
-    measure = "".join(rf"\dpmeasure{{{i + 1}}}{{{c}}}" + "%\n" for _, row in cells for i, c in enumerate(row) if c)
+    measure = "".join(rf"\dpmeasure{{{i + 1}}}{{{c}}}" + "%\n" for i, c in _measured(cells, ncols))
     fit = rf"\dptablefit{{{ncols}}}{{{int(in_box)}}}{{%" + "\n" + measure + "}"
     head = [" & ".join(c) + r" \\" for row, c in cells if row.head]
     body_cells = [c for row, c in cells if not row.head]
