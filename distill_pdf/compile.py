@@ -72,8 +72,9 @@ def compile_tex(tex_path: Path, engine: Engine, *, timeout: float = 300,
 
     ``figures_ready``: called (maybe more than once) before the engine first reads the
     figures' pixels, which may still be in the making until then (the .tex folder holds
-    same-sized stand-ins). XeLaTeX typesets its first pass meanwhile (``-no-pdf``) and makes
-    the PDF from its .xdv after; tectonic, which cannot be split so, calls it first."""
+    same-sized stand-ins). The engine typesets its first pass meanwhile (xelatex ``-no-pdf``,
+    tectonic ``--outfmt xdv``) and the PDF is made from the .xdv after, by TeX Live's
+    xdvipdfmx; tectonic without it waits for the figures first."""
     tex_path = Path(tex_path).absolute()
     if not tex_path.is_file():
         raise UsageError("no such file", tex_path)
@@ -88,10 +89,8 @@ def compile_tex(tex_path: Path, engine: Engine, *, timeout: float = 300,
     leftovers = [k for k in aux_state(cwd, stem) if Path(k).suffix.lower() in TEX_WRITES]
     for attempt in (1, 2):
         if engine.name == "tectonic":
-            if figures_ready is not None:
-                figures_ready()
             result = _compile_tectonic(tex_path, engine, runner, pdf, log_path, bibliography,
-                                       format_cache)
+                                       format_cache, figures_ready)
         else:
             result = _compile_xelatex(tex_path, engine, runner, pdf, log_path, bibliography,
                                       format_cache, figures_ready)
@@ -147,22 +146,22 @@ _TEC_ERROR = re.compile(r"^error: (?:(?P<file>[^\s:][^:]*?):(?P<line>\d+): )?(?P
 
 
 def _tectonic_pass(tex: Path, engine: Engine, runner: Runner, pdf: Path, log_path: Path,
-                   single: bool, fmt: _FormatUse) -> tuple[int, str, ParsedLog, int]:
+                   single: bool, fmt: _FormatUse, xdv: bool = False) -> tuple[int, str, ParsedLog, int]:
     """One tectonic run: (passes it made, its log, the parsed log, exit code). ``single``:
     exactly one TeX pass (``-r 0``), reruns being ours to decide; else tectonic's own logic
-    (which also runs biber for biblatex)."""
+    (which also runs biber for biblatex). ``xdv``: stop at the .xdv (no PDF)."""
     if engine.bundle is None:
         raise EngineMissing("tectonic needs an offline bundle (Engine.bundle); " + INSTALL_HINT)
     log_path.unlink(missing_ok=True)
     with_fmt = bool(fmt.args)
     cmd = [engine.executable, *(fmt.args or ["--bundle", str(engine.bundle)]), "--only-cached",
            "--untrusted", "--keep-logs", "--keep-intermediates", "--color", "never",
-           *(["--reruns", "0"] if single else []), tex.name]
+           *(["--reruns", "0"] if single else []), *(["--outfmt", "xdv"] if xdv else []), tex.name]
     rc, out, err = runner.run(cmd, env=fmt.env if with_fmt else None)
     passes = len(_TEC_PASS.findall(out + "\n" + err))
     log = read_log(log_path)
     if with_fmt and fmt.failed(rc, log, out + err):
-        return _tectonic_pass(tex, engine, runner, pdf, log_path, single, fmt)
+        return _tectonic_pass(tex, engine, runner, pdf, log_path, single, fmt, xdv)
     if log is None:
         if rc == 0 and pdf.exists():
             log = ""
@@ -226,7 +225,14 @@ def _with_format(kind: type[Preamble], tex: Path, engine: Engine, runner: Runner
 
 
 def _compile_tectonic(tex: Path, engine: Engine, runner: Runner, pdf: Path, log_path: Path,
-                      bibliography: bool = False, format_cache: Path | None = None) -> CompileResult:
+                      bibliography: bool = False, format_cache: Path | None = None,
+                      figures_ready: Callable[[], None] | None = None) -> CompileResult:
+    # split like xelatex's -no-pdf when TeX Live's driver is there to finish the .xdv
+    waiting = [figures_ready] if figures_ready else []
+    split = bool(waiting) and not bibliography and shutil.which("xdvipdfmx") is not None
+    if waiting and not split:
+        waiting.pop()()
+
     def passes(fmt: _FormatUse) -> CompileResult:
         if bibliography:
             # biblatex: tectonic runs biber itself, between the passes it decides on
@@ -234,7 +240,11 @@ def _compile_tectonic(tex: Path, engine: Engine, runner: Runner, pdf: Path, log_
             return _result(pdf, log, made, parsed)
 
         def one_pass():
-            made, log, parsed, _ = _tectonic_pass(tex, engine, runner, pdf, log_path, True, fmt)
+            xdv = bool(waiting)
+            made, log, parsed, _ = _tectonic_pass(tex, engine, runner, pdf, log_path, True, fmt, xdv)
+            if xdv and not parsed.errors:
+                waiting.pop()()
+                _xdv_to_pdf(tex, engine, runner, parsed)
             return made, log, log_lines(log, TEX_WRAP), parsed
         return _pass_loop(tex, runner, pdf, one_pass, bibliography=False)
     return _with_format(TectonicPreamble, tex, engine, runner, format_cache, passes)
@@ -283,7 +293,7 @@ def _xelatex_passes(tex: Path, engine: Engine, runner: Runner, pdf: Path, log_pa
 
 
 def _xdv_to_pdf(tex: Path, engine: Engine, runner: Runner, parsed: ParsedLog) -> None:
-    """What xelatex does after a pass unless told ``-no-pdf``: its driver, as it calls it."""
+    """The PDF from a pass's .xdv, made by the driver as xelatex calls it without ``-no-pdf``."""
     driver = str(Path(engine.executable).with_name("xdvipdfmx"))
     if not Path(driver).exists():
         driver = shutil.which("xdvipdfmx") or "xdvipdfmx"

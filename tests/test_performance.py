@@ -191,9 +191,10 @@ def _alpha_png(path: Path, size=(900, 500)) -> Path:
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_figures_made_while_the_engine_typesets_are_the_real_ones(tmp_path, monkeypatch, engine):
-    """A PNG wrapper not yet cached is promised: XeLaTeX typesets its first pass around a
-    same-sized stand-in and makes the PDF once the wrapper is ready. The PDF must hold the
-    real image, with its soft mask, never the one-pixel stand-in."""
+    """A PNG wrapper not yet cached is promised: the engine typesets its first pass around a
+    same-sized stand-in (xelatex -no-pdf, tectonic --outfmt xdv) and the PDF is made once the
+    wrapper is ready. The PDF must hold the real image, with its soft mask, never the
+    one-pixel stand-in."""
     monkeypatch.setenv("DISTILL_PDF_CACHE", str(tmp_path / "fresh-cache"))
     _alpha_png(tmp_path / "shot.png")
     post = write_post(tmp_path, "Text before.\n\n![A screenshot](shot.png)\n\nText after.\n")
@@ -204,8 +205,8 @@ def test_figures_made_while_the_engine_typesets_are_the_real_ones(tmp_path, monk
     result = render(post, tmp_path / "out.pdf", engine=engine)
     assert _embedded_images(result.pdf) == [(900, 500, True)]
     assert result.passes == 1 and not result.warnings
-    if engine == "xelatex":
-        assert "-no-pdf" in calls[0] and Path(calls[1][0]).name == "xdvipdfmx"
+    driver = next(i for i, cmd in enumerate(calls) if Path(cmd[0]).name == "xdvipdfmx")
+    assert ("-no-pdf" if engine == "xelatex" else "xdv") in calls[driver - 1]
     monkeypatch.setattr(compile_module.Runner, "run", real_run)
     again = render(post, tmp_path / "again.pdf", engine=engine)  # cached now: one plain pass
     assert _embedded_images(again.pdf) == [(900, 500, True)]
