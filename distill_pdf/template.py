@@ -12,7 +12,7 @@ from pathlib import Path
 
 import jinja2
 
-from . import fonts, resources
+from . import appendix, fonts, resources
 from .version import __version__
 from .errors import UsageError
 from .load import Post
@@ -87,12 +87,23 @@ def byline(post: Post) -> tuple[list[dict], list[dict]]:
     return [{"label": label, "width": width} for label, _ in columns], rows
 
 
+def byline_grid(columns: list[dict], rows: list[dict]) -> dict:
+    """The byline as a plain grid without the empty columns: a post that names no author
+    (nor a site default) prints no AUTHORS label over nothing, nor AFFILIATIONS."""
+    lead = [(key, label) for key, label in (("author", "Authors"), ("affiliation", "Affiliations"))
+            if any(row[key] for row in rows)]
+    grid_columns = [{"label": label, "width": "0.300"} for _, label in lead] + columns
+    grid_rows = [[row[key] for key, _ in lead] + row["cells"] for row in rows]
+    return {"columns": grid_columns, "rows": [cells for cells in grid_rows if any(cells)]}
+
+
 def bibtex_entry(post: Post, site_url: str | None) -> str:
-    year = post.published.year if post.published else dt.date.today().year
-    first = post.authors[0].name.split()[-1].lower() if post.authors else "anonymous"
-    key = "".join(ch for ch in f"{first}{year}{post.slug.split('-')[0]}" if ch.isalnum())
+    """No author or year is made up: a post without them gets an entry without them."""
+    year = str(post.published.year) if post.published else ""
+    first = post.authors[0].name.split()[-1].lower() if post.authors else ""
+    key = "".join(ch for ch in f"{first}{year}{post.slug.split('-')[0]}" if ch.isalnum()) or "post"
     fields = [("author", " and ".join(a.name for a in post.authors)), ("title", plain_text(post.title)),
-              ("year", str(year))]
+              ("year", year)]
     if post.published:
         fields.append(("month", f"{post.published:%b}".lower()))
     if site_url:
@@ -102,16 +113,17 @@ def bibtex_entry(post: Post, site_url: str | None) -> str:
 
 
 def citation_text(post: Post) -> str:
-    names = ", ".join(a.name for a in post.authors) or "Anonymous"
-    parts = [names, f"\u201c{plain_text(post.title)}\u201d"]
+    parts = [", ".join(a.name for a in post.authors), f"\u201c{plain_text(post.title)}\u201d"]
     if post.published:
         parts.append(str(post.published.year))
-    return escape(", ".join(parts) + ".")
+    return escape(", ".join(part for part in parts if part) + ".")
 
 
 def context(post: Post, body: str, *, paper: str = "a4", bibliography: str = "",
             preamble_extra: str = "", site_url: str | None = None) -> dict:
     columns, rows = byline(post)
+    body, bibliography, bibliography_heading = appendix.place_bibliography(appendix.without_closing_rule(body),
+                                                                           bibliography)
     authors_plain = ", ".join(a.name for a in post.authors)
     entry = bibtex_entry(post, site_url)
     return {
@@ -123,9 +135,10 @@ def context(post: Post, body: str, *, paper: str = "a4", bibliography: str = "",
                  "keywords": escape_pdf_string(", ".join(post.tags))},
         "authors_line": escape(authors_plain),
         "date_line": format_date(post.published),
-        "byline_columns": columns, "byline_rows": rows,
+        "byline_columns": columns, "byline_rows": rows, "byline": byline_grid(columns, rows),
         "toc": post.toc, "draft": post.draft, "paper": "letter" if paper == "letter" else "a4",
-        "body": body, "bibliography": bibliography, "preamble_extra": preamble_extra,
+        "body": body, "bibliography": bibliography,
+        "bibliography_heading": bibliography_heading, "preamble_extra": preamble_extra,
         "citation_text": citation_text(post), "citation_bibtex": entry,
         # typeset as a code block: Pygments escapes it and non-Latin titles get fallback fonts
         "citation_bibtex_latex": code.highlight_block(entry, "bibtex"),

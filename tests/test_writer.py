@@ -143,7 +143,7 @@ def test_lone_image_is_figure_with_caption_and_inline_image_stays_inline(tmp_pat
 def test_missing_image_is_a_placeholder_with_warning(tmp_path):
     diagnostics = Diagnostics()
     latex = body_latex(tmp_path, "![x](nope.png)\n", diagnostics=diagnostics)
-    assert r"\dpplaceholder{nope.png}" in latex
+    assert r"\dpplaceholder{}{missing file: nope.png}" in latex  # the reason names the file once
     assert any("nope.png" in str(d) for d in diagnostics)
 
 

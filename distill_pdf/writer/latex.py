@@ -376,7 +376,8 @@ class LatexRenderer(BaseRenderer):
 
     def _placeholder_for(self, src: str) -> str:
         reason = getattr(self, "_problem", "not found")
-        return f"\\dpplaceholder{{{escape(src, 'mono') or '--'}}}{{{escape(reason)}}}"  # never empty: \\ \\ fails
+        shown = "" if src and src in reason else escape(src, "mono") or "--"  # the reason may name it
+        return f"\\dpplaceholder{{{shown}}}{{{escape(reason)}}}"
 
     def _include_name(self, prepared) -> str:
         source = Path(prepared.path)
