@@ -226,13 +226,29 @@ def _download(url: str, ctx: ImageContext) -> bytes:
         exc.close()
         raise _Problem(f"could not download {url}: HTTP {exc.code} {exc.reason}") from None
     except urllib.error.URLError as exc:
-        raise _Problem(f"could not download {url}: {exc.reason}") from None
+        raise _Problem(_unreachable(url, exc.reason)) from None
     except (OSError, http.client.HTTPException, ValueError) as exc:
-        raise _Problem(f"could not download {url}: {exc or type(exc).__name__}") from None
+        raise _Problem(_unreachable(url, exc)) from None
     if _sniff(data) is None:  # an HTML error page must not be cached as the image
         raise _Problem(f"could not download {url}: the response is not an image")
     _write_atomic(cached, data)
     return data
+
+
+def _unreachable(url: str, reason: object) -> str:
+    """A reader's words for a failed connection (it prints in the placeholder), not the
+    OS's ("[Errno -2] Name or service not known")."""
+    import socket
+    import ssl
+    if isinstance(reason, socket.gaierror):
+        return f"not available offline: {url} (host not found)"
+    if isinstance(reason, TimeoutError):
+        return f"not available offline: {url} ({str(reason) or 'timed out'})"
+    if isinstance(reason, ssl.SSLError):
+        return f"could not download {url}: secure connection failed"
+    if isinstance(reason, OSError) and reason.strerror:
+        return f"not available offline: {url} ({reason.strerror.lower()})"
+    return f"could not download {url}: {reason or type(reason).__name__}"
 
 
 def _fetch(url: str, timeout: float) -> bytes:

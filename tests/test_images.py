@@ -651,8 +651,16 @@ def test_remote_refused_connection(site, cache):
     port = probe.getsockname()[1]
     probe.close()
     ctx = ImageContext.for_site(site / "post.md", site, cache)
-    assert prepare_image(f"http://127.0.0.1:{port}/x.png", ctx).problem.startswith(
-        "could not download")
+    assert prepare_image(f"http://127.0.0.1:{port}/x.png", ctx).problem == (
+        f"not available offline: http://127.0.0.1:{port}/x.png (connection refused)")  # no "[Errno 111]"
+
+
+def test_unknown_host_reads_as_offline(ctx, monkeypatch):
+    def no_dns(*args, **kwargs):
+        raise socket.gaierror(-2, "Name or service not known")
+    monkeypatch.setattr(socket, "getaddrinfo", no_dns)
+    url = "https://images.example.invalid/a.png"
+    assert prepare_image(url, ctx).problem == f"not available offline: {url} (host not found)"
 
 
 def test_remote_size_cap(server, ctx, monkeypatch):
