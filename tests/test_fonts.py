@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from distill_pdf import fonts
+from distill_pdf.fonts import runs
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -81,7 +82,7 @@ def test_coverage_json_matches_the_fonts():
 def test_import_is_fast_and_lazy():
     code = ("import time, sys; t = time.perf_counter(); import distill_pdf.fonts; "
             "dt = time.perf_counter() - t; "
-            "print(dt, 'fontTools' in sys.modules, distill_pdf.fonts._load.cache_info().currsize)")
+            "print(dt, 'fontTools' in sys.modules, distill_pdf.fonts.coverage.coverage_data.cache_info().currsize)")
     best = None
     for _ in range(3):  # best of three: a cold disk cache is not the module's fault
         out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
@@ -211,7 +212,7 @@ def test_runs_roundtrip_random_text():
             assert k1 != k2  # maximal runs
         for k, r in runs:
             if k is not None:
-                assert all(fonts.covers(k, c) or c.isspace() or fonts._is_ignorable(c)
+                assert all(fonts.covers(k, c) or c.isspace() or runs._is_ignorable(c)
                            for c in r), (k, r)
         missing = fonts.uncovered(text, role)
         assert missing <= set(text)
