@@ -71,6 +71,8 @@ __all__ = [
     "FONT_DIR",
     "COVERAGE_FILE",
     "ROLES",
+    "MATH_FOLDER",
+    "MATH_FILE",
     "FALLBACKS",
     "FALLBACK_KEYS",
     "RTL_KEYS",
