@@ -19,12 +19,22 @@ RELATIONS = {"=", "<", ">", r"\le", r"\leq", r"\ge", r"\geq", r"\leqslant", r"\g
              r"\Leftrightarrow", r"\stackrel", r"\overset"}
 _BINARY = {"+", "-", r"\pm", r"\mp", r"\cdot", r"\times"}
 LINE = 60  # characters of source a broken line aims at
+_TRAILING_BREAK = re.compile(r"(?:\\\\(?:\[[^\]]*\])?\s*)+$")
+_SPLIT = re.compile(r"\\(begin|end)\{split\}")
+
+
+def unsplit(tex: str) -> str:
+    """``split`` as ``aligned``: MathJax and KaTeX set ``split`` in any math, LaTeX only at the
+    top of an equation, and never in the box ``\\dpdisplay`` measures."""
+    return _SPLIT.sub(r"\\\1{aligned}", tex)
 
 
 def display(tex: str, boxed: bool) -> str:
     """The writer's display math: measured and fitted by LaTeX where that is safe."""
-    if _KEEP.search(tex) or "\n\n" in tex or (r"\\", True) in _top_level(tex):
+    tex = unsplit(tex)
+    if _KEEP.search(tex) or "\n\n" in tex:
         return f"\\[\n{tex}\n\\]\n\n"
+    tex = lines(tex)
     broken = broken_at_relations(tex) or ""
     return f"\\dpdisplay{{{int(boxed)}}}{{%\n{tex}\n}}{{{broken}}}\n\n"
 
@@ -37,6 +47,17 @@ def numbered(tex: str, inner: str, boxed: bool) -> str:
     measure = _UNMEASURABLE.sub("", inner).replace("{split}", "{aligned}")
     measure = re.sub(r"\n\s*(?=\n)", "", measure.strip())  # a blank line is a \par
     return f"\\begin{{dpwidemath}}{{{int(boxed)}}}{{{measure}}}\n{tex}\n\\end{{dpwidemath}}"
+
+
+def lines(tex: str) -> str:
+    """A top-level ``\\\\`` is a line break in MathJax's and KaTeX's display math; LaTeX's needs
+    ``gathered`` (``aligned`` when the lines hold ``&``). A last ``\\\\`` ends no line: dropped."""
+    tex = _TRAILING_BREAK.sub("", tex)
+    top = _top_level(tex)
+    if (r"\\", True) not in top:
+        return tex
+    env = "aligned" if ("&", True) in top else "gathered"
+    return f"\\begin{{{env}}}\n{tex}\n\\end{{{env}}}"
 
 
 def _top_level(tex: str) -> list[tuple[str, bool]]:

@@ -268,7 +268,7 @@ class LatexRenderer(BaseRenderer):
         return re.sub(r"\n[ \t]*\n\s*", "\n", self.html.translate(token["raw"]))
 
     def inline_math(self, token, state):
-        tex = self._checked_math(token["raw"])
+        tex = displaymath.unsplit(self._checked_math(token["raw"]))
         if _MATH_ENVS.search(tex):  # `$$\begin{align}..$$` inside a paragraph: display-only envs
             tex = _as_inner_math(tex)
         # braced when it holds `&` (a matrix): \textbf{..} rescans its argument, and in a table
