@@ -168,6 +168,7 @@ class JekyllDialect:
         block.register("jk_region", _REGION, self._parse_region, before="fenced_code")
         block.register("jk_group", _GROUP_BLOCK, self._parse_group_block, before="fenced_code")
         block.register("jk_env", _ENV_BLOCK, self._parse_env_block, before="fenced_code")
+        block.register("setex_heading", None, _setext_heading)
         for rules in (block.block_quote_rules, block.list_rules):
             for name in ("jk_region", "jk_group", "jk_env"):
                 block.insert_rule(rules, name, before=rules[0] if rules else None)
@@ -336,6 +337,15 @@ class JekyllDialect:
     # -- after rendering -----------------------------------------------------------
     def preamble_latex(self) -> str:
         return self.macros.latex(lambda message: self._warn(message, None))
+
+
+def _setext_heading(block, m, state):
+    """kramdown's setext heading underlines text only: ``---`` under raw HTML (``</ol>``) is a rule."""
+    last = state.last_token()
+    if not (last and last["type"] == "paragraph" and last.get("jekyll")):
+        return block.parse_setex_heading(m, state)
+    rule = block.compile_sc(["thematic_break"]).match(state.src, state.cursor)
+    return block.parse_method(rule, state) if rule else None
 
 
 _DOLLAR_PAIRS = re.compile(r"(?<!\\)\$\$(.+?)(?<!\\)\$\$", re.S)
