@@ -17,11 +17,14 @@ BLOCK_MATH = (
 _DOUBLE = re.compile(r"(?<!\\)\$\$")
 _CLOSE = re.compile(r"^(?P<last>[^\n]*?)\$\$[ \t]*(?:\n|$)", re.M)
 
-# pandoc's rule: no space after the opening $, none before the closing one,
-# and no digit right after it, so "$5 and $10" stays prose.
+# pandoc's rule: no space after the opening $, none before the closing one, and no
+# digit right after it, so "$5 and $10" stays prose. remark-math, kramdown pages'
+# MathJax and KaTeX's auto-render also read `$ x $`: padded on both sides, it is math too.
+_CONTENT = r"(?:[^$\\\n]|\\.|\n(?![ \t]*\n))"
 INLINE_MATH = (
     r"\$\$(?P<math_double>(?:[^$\\]|\\.)+?)\$\$|"
-    r"\$(?![$\s])(?P<math_text>(?:[^$\\\n]|\\.|\n(?!\n))*?(?:[^\s\\$]|\\[^\s]))\$(?!\d)"
+    r"\$(?![$\s])(?P<math_text>" + _CONTENT + r"*?(?:[^\s\\$]|\\[^\s]))\$(?!\d)|"
+    r"\$(?=[ \t]*\n?[ \t]*[^\s$])(?P<math_padded>[ \t\n]" + _CONTENT + r"*?[ \t\n])\$(?!\d)"
 )
 
 
@@ -36,7 +39,7 @@ def math_spans(text: str) -> list[tuple[bool, str]]:
         if m.start() and text[m.start() - 1] == "\\":
             continue  # \$ is a dollar sign
         out.append((False, text[pos:m.start()]))
-        out.append((True, m.group("math_double") if m.group("math_double") is not None else m.group("math_text")))
+        out.append((True, _formula(m)))
         pos = m.end()
     out.append((False, text[pos:]))
     return [(is_math, piece) for is_math, piece in out if piece or is_math]
@@ -59,11 +62,15 @@ def parse_block_math(block, m, state):
     return close.end()
 
 
+def _formula(m: re.Match) -> str:
+    padded = m.group("math_padded")
+    if padded is not None:
+        return padded.strip()
+    return m.group("math_double") if m.group("math_double") is not None else m.group("math_text")
+
+
 def parse_inline_math(inline, m, state):
-    text = m.group("math_double")
-    if text is None:
-        text = m.group("math_text")
-    state.append_token({"type": "inline_math", "raw": text})
+    state.append_token({"type": "inline_math", "raw": _formula(m)})
     return m.end()
 
 
