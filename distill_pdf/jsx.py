@@ -99,28 +99,13 @@ def js_group_end(s: str, i: int) -> int:
     stack = [pairs[s[i]]]
     j = i + 1
     while j < len(s):
+        skipped = _past_string_or_comment(s, j)
+        if skipped is not None:
+            if skipped < 0:
+                return -1
+            j = skipped
+            continue
         ch = s[j]
-        if ch in "\"'":
-            end = _string_end(s, j, ch)
-            if end < 0:
-                return -1
-            j = end
-            continue
-        if ch == "`":
-            j = _template_end(s, j)
-            if j < 0:
-                return -1
-            continue
-        if s.startswith("//", j):
-            nl = s.find("\n", j)
-            j = len(s) if nl < 0 else nl
-            continue
-        if s.startswith("/*", j):
-            close = s.find("*/", j + 2)
-            if close < 0:
-                return -1
-            j = close + 2
-            continue
         if ch in pairs:
             stack.append(pairs[ch])
         elif ch in ")]}":
@@ -131,6 +116,23 @@ def js_group_end(s: str, i: int) -> int:
                 return j + 1
         j += 1
     return -1
+
+
+def _past_string_or_comment(s: str, j: int) -> int | None:
+    """Index after the string, template or comment starting at s[j] (-1 if it never ends),
+    None if none starts there: brackets inside those do not count."""
+    ch = s[j]
+    if ch in "\"'":
+        return _string_end(s, j, ch)
+    if ch == "`":
+        return _template_end(s, j)
+    if s.startswith("//", j):
+        nl = s.find("\n", j)
+        return len(s) if nl < 0 else nl
+    if s.startswith("/*", j):
+        close = s.find("*/", j + 2)
+        return -1 if close < 0 else close + 2
+    return None
 
 
 def _string_end(s: str, j: int, quote: str) -> int:
@@ -169,29 +171,13 @@ def js_balanced(code: str) -> bool:
     """Whether every bracket opened in this JavaScript is closed (strings and comments aside)."""
     depth, j = 0, 0
     while j < len(code):
+        skipped = _past_string_or_comment(code, j)
+        if skipped is not None:
+            if skipped < 0:
+                return False
+            j = skipped
+            continue
         ch = code[j]
-        if ch in "\"'":
-            end = _string_end(code, j, ch)
-            if end < 0:
-                return False
-            j = end
-            continue
-        if ch == "`":
-            end = _template_end(code, j)
-            if end < 0:
-                return False
-            j = end
-            continue
-        if code.startswith("//", j):
-            nl = code.find("\n", j)
-            j = len(code) if nl < 0 else nl
-            continue
-        if code.startswith("/*", j):
-            close = code.find("*/", j + 2)
-            if close < 0:
-                return False
-            j = close + 2
-            continue
         depth += ch in "{[("
         depth -= ch in "}])"
         j += 1
