@@ -367,8 +367,10 @@ def csl_works(items: list, path: Path | None, diagnostics: Diagnostics, text: st
                                              last=str(name.get("family", "")), lineage=str(name.get("suffix", ""))))
                 if people:
                     persons[role] = people
-        works.append(Work(str(item["id"]), bib_type, {k: v for k, v in fields.items() if v}, persons,
-                          path, item_line))
+        work = Work(str(item["id"]), bib_type, {k: v for k, v in fields.items() if v}, persons,
+                    path, item_line)
+        work.csl_item = item  # the item as written, for CSL styles (csl/items.py)
+        works.append(work)
     return works
 
 

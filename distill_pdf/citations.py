@@ -12,6 +12,10 @@ citations and the back end that typesets them, tied together for one post.
   (:mod:`distill_pdf.writer.citations`);
 * ``needs_biber``: whether the engine step must run biber.
 
+A CSL style (``--csl``, front matter ``csl:``) picks the CSL back end (csl/), which also
+reads pandoc's ``link-citations``, ``suppress-bibliography``, ``reference-section-title``
+and a ``::: {#refs}`` div that places the list in the body (csl/refs.py).
+
 Data flows one way: this module uses bibliography.py (reading), syntax/ (parsing) and
 writer/ (typesetting); none of them uses this one.
 """
@@ -20,7 +24,12 @@ from __future__ import annotations
 import re
 import shutil
 
+from pathlib import Path
+
 from .bibliography import Library, load_library, looks_like_key
+from .csl.backend import CslBackend
+from .csl.refs import place_references, refs_plugin
+from .csl.styles import load_style, style_path
 from .errors import Diagnostics, UsageError
 from .load import Post
 from .syntax.citations import citations_plugin
@@ -33,8 +42,11 @@ STYLES = ("author-year", "numeric")
 class Citations:
     """What the pipeline needs for one post's citations (see the module docstring)."""
 
-    def __init__(self, post: Post, library: Library, backend, nocite: set[str] | bool):
+    def __init__(self, post: Post, library: Library, backend, nocite: set[str] | bool,
+                 suppress: bool = False, refs_in_body: bool = False):
         self.post = post
+        self.suppress = suppress            # pandoc's suppress-bibliography
+        self.refs_in_body = refs_in_body    # a ::: {#refs} div holds REFS_MARK
         self.library = library
         self.backend = backend
         self.nocite = nocite
@@ -65,6 +77,8 @@ class Citations:
         return keys + [k for k in self.nocite_keys() if k not in keys]
 
     def bibliography_latex(self) -> str:
+        if self.suppress or self.refs_in_body:
+            return ""
         return self.backend.bibliography(self.listed_keys())
 
     def preamble_latex(self) -> str:
@@ -78,10 +92,15 @@ class Citations:
         return self.backend.needs_biber and bool(self.listed_keys())
 
 
-def choose_backend(options) -> str:
+def choose_backend(options, csl: str | None = None) -> str:
     wanted = (getattr(options, "citations", None) or "auto").lower()
     if wanted not in BACKENDS:
         raise UsageError(f"unknown citations back end {wanted!r} (choose auto, biblatex or pybtex)")
+    if csl:
+        if wanted == "biblatex":
+            raise UsageError(f"--csl {csl} formats citations in Python; it cannot be combined with "
+                             "--citations biblatex")
+        return "csl"
     if str(getattr(options, "template", "")) == "arxiv":
         return "pybtex"  # arXiv runs no biber of ours: the document carries its reference list
     if wanted == "biblatex":
@@ -131,11 +150,32 @@ def _warn_no_bibliography(post: Post, diagnostics: Diagnostics) -> None:
                          "--bib, or a .bib file beside the post)", post.path, line)
 
 
+def csl_name(post: Post, options) -> tuple[str, Path | None] | None:
+    """The CSL style asked for, and the folder a relative path is read from: ``--csl`` (or
+    ``csl`` in the site config) over front matter ``csl:``."""
+    if getattr(options, "csl", None):
+        return str(options.csl), Path.cwd()
+    value = post.meta.get("csl") or post.meta.get("citation-style")
+    if value:
+        return str(value), post.path.resolve().parent
+    return None
+
+
+def _flag(post: Post, name: str, default: bool) -> bool:
+    value = post.meta.get(name, default)
+    if isinstance(value, str):
+        return value.strip().lower() not in ("false", "no", "off", "0", "")
+    return bool(value)
+
+
 def setup(post: Post, options, diagnostics: Diagnostics) -> Citations | None:
     """None when the post cites nothing and lists no bibliography; else a Citations."""
     style = (getattr(options, "citation_style", None) or "author-year").lower()
     if style not in STYLES:
         raise UsageError(f"unknown citation style {style!r} (choose author-year or numeric)")
+    csl = csl_name(post, options)
+    kind = choose_backend(options, csl[0] if csl else None)
+    csl_style = load_style(style_path(*csl), post.meta.get("lang")) if csl else None
     if not (_MAYBE_CITES.search(post.body) or post.meta.get("nocite") or post.meta.get("bibliography")):
         return None
     library = load_library(post, options, diagnostics)
@@ -143,5 +183,8 @@ def setup(post: Post, options, diagnostics: Diagnostics) -> Citations | None:
         _warn_no_bibliography(post, diagnostics)
         return None  # nothing to cite from: every `@word` stays text
     nocite = _nocite(post, library, diagnostics)
-    backend = make_backend(choose_backend(options), style, library, diagnostics)
-    return Citations(post, library, backend, nocite)
+    if kind != "csl":
+        return Citations(post, library, make_backend(kind, style, library, diagnostics), nocite)
+    backend = CslBackend(library, csl_style, diagnostics, link_citations=_flag(post, "link-citations", True))
+    return Citations(post, library, backend, nocite, suppress=_flag(post, "suppress-bibliography", False),
+                     refs_in_body=place_references(post))

@@ -59,6 +59,9 @@ def engine_options(f):
                      show_default=True, help="Citation back end: biblatex+biber, or pybtex (no biber)."),
         click.option("--citation-style", type=click.Choice(["author-year", "numeric"]),
                      default="author-year", show_default=True),
+        click.option("--csl", metavar="NAME|FILE",
+                     help="A CSL citation style: apa, chicago-author-date, ieee, nature, acm-sig-proceedings, "
+                          "vancouver, harvard-cite-them-right, modern-language-association, or a .csl file."),
         click.option("--timeout", type=float, default=300, show_default=True,
                      help="Seconds the engine may run before it is killed."),
         click.option("--dialect", type=click.Choice(["auto", "astro", "jekyll"]), default="auto",
@@ -73,7 +76,7 @@ def _options(**kw) -> dict:
     return {"engine": kw["engine"], "bundle": kw["bundle"], "template": kw["template"], "paper": kw["paper"],
             "strict": kw["strict"], "site_root": kw["site_root"], "site_url": kw["site_url"],
             "allow_remote": not kw["no_remote"], "timeout": kw["timeout"], "bib": tuple(kw["bib"]),
-            "citations": kw["citations"], "citation_style": kw["citation_style"],
+            "citations": kw["citations"], "citation_style": kw["citation_style"], "csl": kw.get("csl"),
             "dialect": kw.get("dialect", "auto")}
 
 
@@ -158,6 +161,7 @@ def batch(content_dir, out_dir, jobs, force, drafts, only, exclude, shard, repor
 @click.option("--paper", type=click.Choice(["a4", "letter"]), default="a4", show_default=True)
 @click.option("--citation-style", type=click.Choice(["author-year", "numeric"]), default="author-year",
               show_default=True, help="References numbered or author-year.")
+@click.option("--csl", metavar="NAME|FILE", help="A CSL citation style (bundled name or .csl file).")
 @click.option("--bib", multiple=True, type=click.Path(path_type=Path, dir_okay=False),
               help="A bibliography (.bib or CSL-JSON) for citations (repeatable).")
 @click.option("--site-root", type=click.Path(path_type=Path, file_okay=False),

@@ -17,6 +17,7 @@ Example ``distill-pdf.toml``::
     public_dir = "public"                    # serves /x.png
     engine = "auto"                          # auto | tectonic | xelatex
     smartypants = false                      # straight quotes and dashes (default: as the blog)
+    csl = "ieee"                             # a CSL citation style: bundled name or .csl file
     [aliases]
     "@assets/" = "src/assets"
 
@@ -48,7 +49,7 @@ KEYS = {
     "bibliography": "bibliography", "bib": "bibliography",
     "template": "template", "paper": "paper",
     "public_dir": "public_dir", "public-dir": "public_dir", "public": "public_dir",
-    "aliases": "aliases", "engine": "engine", "smartypants": "smartypants",
+    "aliases": "aliases", "engine": "engine", "smartypants": "smartypants", "csl": "csl",
 }
 _ASTRO_SMARTYPANTS_OFF = re.compile(r"""(?:^|[\s{,])smartypants\s*:\s*false\b""", re.M)
 _ASTRO_SITE = re.compile(r"""(?:^|[\s{,])site\s*:\s*(["'`])(?P<url>[^"'`]+)\1""", re.M)
@@ -71,12 +72,14 @@ class SiteConfig:
     aliases: dict[str, Path] = field(default_factory=dict)
     engine: str | None = None
     smartypants: bool | None = None     # Astro's `markdown.smartypants` when the config says nothing
+    csl: str | None = None              # a bundled CSL style name, or a .csl file (absolute)
     warnings: list[str] = field(default_factory=list)
 
     def render_options(self) -> dict[str, Any]:
         """The values that are set, as keyword arguments of ``pipeline.Options``."""
         values = {"site_url": self.site_url, "template": self.template, "paper": self.paper,
-                  "engine": self.engine, "public_dir": self.public_dir, "smartypants": self.smartypants}
+                  "engine": self.engine, "public_dir": self.public_dir, "smartypants": self.smartypants,
+                  "csl": self.csl}
         out = {key: value for key, value in values.items() if value is not None}
         if self.authors:
             out["authors"] = tuple(dict(a) for a in self.authors)
@@ -201,6 +204,12 @@ def _template(value, key, source, root) -> str:
     return text  # a built-in name (distill, article, ...)
 
 
+def _csl(value, key, source, root) -> str:
+    """A CSL style: a file relative to the config, else a bundled name (checked when used)."""
+    text = _text(value, key, source, root)
+    return str((root / text).resolve()) if (root / text).is_file() else text
+
+
 def _choice(choices):
     def check(value, key, source, root) -> str:
         if not isinstance(value, str) or value.lower() not in choices:
@@ -224,7 +233,7 @@ def _bool(value, key, source, root) -> bool:
 _CHECKS = {"site_url": _site_url, "title": _text, "authors": _authors, "bibliography": _paths,
            "template": _template, "paper": _choice(PAPERS), "public_dir": _path,
            "aliases": _aliases, "engine": _choice(ENGINES),
-           "smartypants": _bool}
+           "smartypants": _bool, "csl": _csl}
 
 
 def site_url_from_generator(start: Path) -> tuple[str, Path] | None:

@@ -46,6 +46,7 @@ class Options:
     bib: tuple[Path, ...] = ()
     citations: str = "auto"          # auto | biblatex | pybtex
     citation_style: str = "author-year"  # author-year | numeric
+    csl: str | None = None               # a CSL style: bundled name or .csl file (distill_pdf/csl)
     allow_remote: bool = True
     timeout: float = 300.0
     keep_build: Path | None = None

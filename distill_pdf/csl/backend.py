@@ -1,0 +1,163 @@
+"""The CSL citation back end: citations and the reference list formatted by a CSL style
+(citeproc-py, engine.py) and written into the document as LaTeX, hyperlinked both ways,
+so the engine needs one pass and no biber, as the pybtex back end.
+
+It has the back-end interface the pipeline's citation step uses (``render``,
+``bibliography``, ``preamble``, ``files``, ``cited_order``, ``needs_biber``). Note styles
+(Chicago notes) put each citation in a footnote: a margin note in the ``distill``
+template, a page-bottom footnote elsewhere and in boxes; a citation already inside a
+note stays in its text.
+"""
+from __future__ import annotations
+
+from ..bibliography import Library
+from ..writer.text import escape
+from .engine import Cite, Engine, split_locator
+from .items import csl_item
+from .markup import MARK, mark, to_latex
+
+PREAMBLE = ("\\makeatletter\n"
+            "\\DeclareRobustCommand{\\dpcitetarget}[1]{\\Hy@raisedlink{\\hypertarget{#1}{}}}\n"
+            "\\DeclareRobustCommand{\\dpcitelink}[2]{\\hyperlink{#1}{#2}}\n"
+            "\\makeatother")
+
+
+def _plain_tokens(tokens: list) -> str:
+    """The text of inline tokens, markup dropped (a suffix as pandoc reads its locator)."""
+    out = []
+    for token in tokens:
+        if token.get("children"):
+            out.append(_plain_tokens(token["children"]))
+        else:
+            out.append(token.get("raw") or token.get("text") or "")
+    return "".join(out)
+
+
+class CslBackend:
+    """Citations in a CSL style (see the module docstring)."""
+
+    needs_biber = False
+
+    def __init__(self, library: Library, style, diagnostics, link_citations: bool = True):
+        self.library = library
+        self.style = style
+        self.diagnostics = diagnostics
+        self.links = link_citations
+        self.cited_order: dict[str, None] = {}
+        self.owner = None   # the Citations object, set by it
+        self.engine: Engine | None = None
+        self.ids: dict[str, int] = {}
+        self.occurrences: dict[str, list[int]] = {}
+        self.count = 0
+
+    def _engine(self) -> Engine:
+        if self.engine is None:
+            keys = list(self.owner.cited) if self.owner else []
+            if self.owner is not None:
+                keys += [k for k in self.owner.nocite_keys() if k not in keys]
+            self.engine = Engine(self.style, [csl_item(self.library.works[k]) for k in keys])
+            self.engine.start(keys)
+        return self.engine
+
+    def _id(self, key: str) -> int:
+        return self.ids.setdefault(key, len(self.ids) + 1)
+
+    # -- citations ---------------------------------------------------------------
+    def render(self, token, renderer) -> str:
+        attrs = token["attrs"]
+        if attrs["mode"] == "refs":
+            return r"\dprefslist{}"  # csl/refs.py: the list placed in the body
+        line = renderer._line_of(token.get("raw", "")) if hasattr(renderer, "_line_of") else None
+        known = [i for i in attrs["items"] if i["known"]]
+        for item in attrs["items"]:
+            if not item["known"]:
+                renderer.warn(f"unknown citation key {item['key']}", line)
+        out = self._cite(attrs["mode"], known, renderer) if known else ""
+        missing = " ".join(rf"\dpunknowncite{{{escape(i['key'])}}}" for i in attrs["items"] if not i["known"])
+        out += (" " if out and missing else "") + missing
+        return ("~" if attrs.get("tie") and out else "") + out
+
+    def _cite(self, mode: str, items: list, renderer) -> str:
+        engine = self._engine()
+        self.count += 1
+        cites, marks = [], {}
+        for n, item in enumerate(items):
+            key = item["key"]
+            self.cited_order.setdefault(key, None)
+            self.occurrences.setdefault(key, []).append(self.count)
+            prefix = renderer.render_tokens(item["prefix"], None).strip()
+            locator, rest = split_locator(_plain_tokens(item["suffix"]))
+            suffix = escape(rest.rstrip()) if locator else renderer.render_tokens(item["suffix"], None).strip()
+            if suffix and not suffix.startswith((",", ";", ".", ":", ")")):
+                suffix = " " + suffix
+            marks[4 * n] = prefix + " " if prefix else ""
+            marks[4 * n + 1] = rf"\dpcitelink{{dpbib.{self._id(key)}}}{{" if self.links else ""
+            marks[4 * n + 2] = "}" if self.links else ""
+            marks[4 * n + 3] = suffix
+            cites.append(Cite(key, mark(4 * n) + mark(4 * n + 1), mark(4 * n + 2) + mark(4 * n + 3),
+                              locator, item["suppress"]))
+        authors, text = engine.cite(cites, narrative=mode == "narrative")
+        present = {int(m.group(1)) for m in MARK.finditer(text)}
+        for n in range(len(items)):  # a link whose end a style dropped (collapsed numbers): none
+            if (4 * n + 1 in present) != (4 * n + 2 in present):
+                marks[4 * n + 1] = marks[4 * n + 2] = ""
+        latex = to_latex(text, marks, links=False)
+        target = rf"\dpcitetarget{{dpcite.{self.count}}}"
+        if engine.is_note and latex:
+            latex = self._note(latex[:1].upper() + latex[1:], renderer)
+        elif authors:
+            latex = " " + latex
+        return target + to_latex(authors) + latex
+
+    @staticmethod
+    def _note(latex: str, renderer) -> str:
+        if renderer.in_note:
+            return latex
+        if renderer.boxed or renderer.html.inline_stack:
+            return f"\\footnote{{{latex}}}"
+        return f"\\dpnote{{{latex}}}"
+
+    # -- the document around them ---------------------------------------------------
+    def preamble(self, keys: list[str]) -> str:
+        out = PREAMBLE if keys else ""
+        if self.owner is not None and self.owner.refs_in_body:
+            listed = "" if self.owner.suppress else self.bibliography(keys)
+            out += "\n\\newcommand{\\dprefslist}{" + listed.replace("#", "##").rstrip() + "}"
+        return out
+
+    def files(self, keys: list[str]) -> dict[str, str]:
+        return {}
+
+    def bibliography(self, keys: list[str]) -> str:
+        if not keys:
+            return ""
+        entries = self._engine().entries()
+        if not entries:
+            return ""
+        widest = max((to_latex(label, links=False) for _, label, _ in entries), key=len)
+        if widest:
+            head = (r"\begin{list}{}{\settowidth{\labelwidth}{" + widest + r"}"
+                    r"\setlength{\labelsep}{0.6em}\setlength{\leftmargin}{\labelwidth}"
+                    r"\addtolength{\leftmargin}{\labelsep}\setlength{\parsep}{0pt}"
+                    r"\renewcommand*{\makelabel}[1]{#1\hfil}\frenchspacing}")
+        else:
+            head = (r"\begin{list}{}{\setlength{\leftmargin}{1.5em}\setlength{\itemindent}{-\leftmargin}"
+                    r"\setlength{\labelwidth}{0pt}\setlength{\labelsep}{0pt}\setlength{\parsep}{0pt}\frenchspacing}")
+        lines = [r"\begingroup\raggedright", head]
+        for key, label, text in entries:
+            shown = f"[{{{to_latex(label, links=False)}}}]" if widest else ""
+            lines.append(rf"\item{shown} \dpcitetarget{{dpbib.{self._id(key)}}}{to_latex(text)}"
+                         + self._backlinks(key))
+        lines.append(r"\end{list}\endgroup")
+        return "\n".join(lines) + "\n"
+
+    def _backlinks(self, key: str) -> str:
+        places = self.occurrences.get(key, []) if self.links else []
+        if not places:
+            return ""
+        arrow = escape("\u2191")
+        if len(places) == 1:
+            return rf"\nobreak\ \hyperlink{{dpcite.{places[0]}}}{{{arrow}}}"
+        letters = [chr(ord("a") + i) if i < 26 else str(i + 1) for i in range(len(places))]
+        links = r"\,".join(rf"\hyperlink{{dpcite.{n}}}{{\textsuperscript{{{c}}}}}" for n, c in zip(places, letters))
+        return rf"\nobreak\ {arrow}\,{links}"

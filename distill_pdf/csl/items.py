@@ -1,0 +1,146 @@
+"""Bibliography works as CSL-JSON items, the input citeproc-py formats.
+
+Works read from CSL-JSON / CSL YAML / front matter ``references:`` keep their item as
+written (``Work.csl_item``); BibTeX/BibLaTeX works are mapped field by field the way
+pandoc maps them, from the Unicode text bibliography.py made of their LaTeX.
+"""
+from __future__ import annotations
+
+import re
+
+from ..bibliography import Work
+
+_TYPES = {"article": "article-journal", "book": "book", "mvbook": "book", "inbook": "chapter",
+          "incollection": "chapter", "inproceedings": "paper-conference", "conference": "paper-conference",
+          "proceedings": "book", "collection": "book", "phdthesis": "thesis", "mastersthesis": "thesis",
+          "thesis": "thesis", "techreport": "report", "report": "report", "manual": "book",
+          "online": "webpage", "www": "webpage", "electronic": "webpage", "webpage": "webpage",
+          "unpublished": "manuscript", "booklet": "pamphlet", "dataset": "dataset",
+          "software": "software", "patent": "patent", "misc": "article"}
+_FIELDS = {"title": "title", "volume": "volume", "pages": "page", "publisher": "publisher",
+           "address": "publisher-place", "location": "publisher-place", "edition": "edition",
+           "series": "collection-title", "doi": "DOI", "url": "URL", "note": "note", "isbn": "ISBN",
+           "issn": "ISSN", "abstract": "abstract", "language": "language", "version": "version",
+           "shorttitle": "title-short", "howpublished": "medium"}
+_MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
+                                       "nov", "dec"), 1)}
+# the variables citeproc-py knows (others only make it warn)
+_KNOWN = None
+
+
+def _known() -> set[str]:
+    global _KNOWN
+    if _KNOWN is None:
+        from citeproc import VARIABLES
+        _KNOWN = {v.replace("_", "-") for v in VARIABLES} | {"DOI", "ISBN", "ISSN", "URL", "PMID", "PMCID"}
+    return _KNOWN
+
+
+def csl_item(work: Work) -> dict:
+    """The CSL-JSON item of ``work`` (its id is the work's key)."""
+    original = getattr(work, "csl_item", None)
+    item = dict(original) if original is not None else _from_bibtex(work)
+    item["id"] = work.key
+    item.setdefault("type", "article")
+    for name in list(item):
+        if name not in ("id", "type") and name not in _known():
+            del item[name]
+        elif name in ("issued", "accessed", "original-date", "event-date", "submitted"):
+            item[name] = _date(item[name])
+            if item[name] is None:
+                del item[name]
+        elif isinstance(item[name], (int, float)):
+            item[name] = str(item[name])
+    return item
+
+
+def _from_bibtex(work: Work) -> dict:
+    kind = work.type
+    item: dict = {"type": _TYPES.get(kind, "article")}
+    for name, csl in _FIELDS.items():
+        if work.get(name) and csl not in item:
+            item[csl] = work.get(name)
+    container = work.get("journal") or work.get("journaltitle") or work.get("booktitle")
+    if container:
+        item["container-title"] = container
+    if work.get("number"):
+        item["issue" if kind == "article" else "number"] = work.get("number")
+    if kind in ("phdthesis", "mastersthesis", "thesis", "techreport", "report"):
+        item["publisher"] = work.get("school") or work.get("institution") or work.get("publisher")
+        genre = work.get("type") or {"phdthesis": "PhD thesis", "mastersthesis": "Master\u2019s thesis",
+                                     "techreport": "Technical report"}.get(kind, "")
+        if genre:
+            item["genre"] = genre
+    elif not item.get("publisher") and (work.get("organization") or work.get("institution")):
+        item["publisher"] = work.get("organization") or work.get("institution")
+    if item.get("page"):
+        item["page"] = re.sub(r"\s*(?:-+|\u2013|\u2014)\s*", "-", item["page"])
+    if work.get("eprint") and (work.get("eprinttype") or work.get("archiveprefix")).lower() == "arxiv":
+        item.setdefault("URL", f"https://arxiv.org/abs/{work.get('eprint')}")
+    issued = _bib_date(work.get("date") or work.get("year"), work.get("month"))
+    if issued:
+        item["issued"] = issued
+    accessed = _bib_date(work.get("urldate"), "")
+    if accessed:
+        item["accessed"] = accessed
+    for role in ("author", "editor", "translator"):
+        people = work.persons.get(role)
+        if people:
+            item[role] = [_name(p) for p in people]
+    return item
+
+
+def _name(person) -> dict:
+    family = " ".join(person.last_names)
+    given = " ".join(person.first_names + person.middle_names)
+    if not given and not person.prelast_names and " " in family:
+        return {"literal": family}  # {Google Research}: an institution
+    name = {"family": family, "given": given}
+    if person.prelast_names:
+        name["non-dropping-particle"] = " ".join(person.prelast_names)
+    if person.lineage_names:
+        name["suffix"] = " ".join(person.lineage_names)
+    return {k: v for k, v in name.items() if v}
+
+
+def _bib_date(text: str, month: str) -> dict | None:
+    m = re.match(r"\s*(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?", text or "")
+    if not m:
+        return {"literal": text.strip()} if text and text.strip() else None
+    parts = [int(m.group(1))]
+    if m.group(2):
+        parts.append(int(m.group(2)))
+        if m.group(3):
+            parts.append(int(m.group(3)))
+    elif month:
+        number = _MONTHS.get(month.strip().lower()[:3]) or (int(month) if month.strip().isdigit() else None)
+        if number:
+            parts.append(number)
+    return {"date-parts": [parts]}
+
+
+def _date(value) -> dict | None:
+    """CSL dates as citeproc-py reads them: ``date-parts`` with integers; ``raw`` and
+    EDTF-ish strings ("2005-03") parsed; anything else a literal."""
+    if isinstance(value, (str, int)):
+        return _bib_date(str(value), "")
+    if not isinstance(value, dict):
+        return None
+    parts = value.get("date-parts")
+    if isinstance(parts, list) and parts and all(isinstance(p, list) for p in parts):
+        clean = []
+        for part in parts:
+            numbers = [int(x) for x in part if str(x).strip().lstrip("-").isdigit()]
+            if numbers:
+                clean.append(numbers[:3])
+        if clean:
+            out = {"date-parts": clean}
+            if value.get("circa"):
+                out["circa"] = 1
+            if value.get("season"):
+                out["season"] = value["season"]
+            return out
+    for key in ("raw", "literal"):
+        if value.get(key):
+            return _bib_date(str(value[key]), "")
+    return None
