@@ -46,12 +46,12 @@ class Citations:
                  suppress: bool = False, refs_in_body: bool = False):
         self.post = post
         self.suppress = suppress            # pandoc's suppress-bibliography
-        self.refs_in_body = refs_in_body    # a ::: {#refs} div holds REFS_MARK
+        self.refs_in_body = refs_in_body    # the list goes where csl/refs.py put its marker
         self.library = library
         self.backend = backend
         self.nocite = nocite
         self.cited: dict[str, None] = {}   # keys met while parsing, in order
-        self.plugins = [citations_plugin(self)]
+        self.plugins = [citations_plugin(self)] + ([refs_plugin] if refs_in_body else [])
         backend.owner = self
 
     # -- called by the parser plugin -------------------------------------------

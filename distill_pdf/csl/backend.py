@@ -104,7 +104,8 @@ class CslBackend:
         latex = to_latex(text, marks, links=False)
         target = rf"\dpcitetarget{{dpcite.{self.count}}}"
         if engine.is_note and latex:
-            latex = self._note(latex[:1].upper() + latex[1:], renderer)
+            # no space before the note mark ("Test [@a]." prints "Test¹."), as pandoc
+            latex = ("" if authors else "\\unskip") + self._note(latex[:1].upper() + latex[1:], renderer)
         elif authors:
             latex = " " + latex
         return target + to_latex(authors) + latex

@@ -74,6 +74,7 @@ class Engine:
         self.bib = CitationStylesBibliography(style, source, formatter.html)
         self.keys = {str(item["id"]).lower(): str(item["id"]) for item in items}
         self.started = False
+        self.quote_punctuation = _punctuation_in_quote(style)
 
     @property
     def is_note(self) -> bool:
@@ -151,7 +152,7 @@ class Engine:
                     self.bib.source[key] = _with_stand_in(reference)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                text = str(self.bib.cite(citation, lambda item: None))
+                text = self._quotes(str(self.bib.cite(citation, lambda item: None)))
         finally:
             for key, reference in swapped.items():
                 if reference is not None:
@@ -159,6 +160,13 @@ class Engine:
             if not keep:
                 del self.bib._cites[seen:]
         return text
+
+    def _quotes(self, text: str) -> str:
+        """American punctuation: "Title." (the locale's punctuation-in-quote, which
+        citeproc-py does not apply)."""
+        if not self.quote_punctuation:
+            return text
+        return re.sub("((?:</[a-z]+>)*)([\u201d\u2019])((?:</[a-z]+>)*)([.,])(?![.,\d])", r"\4\1\2\3", text)
 
     # -- the reference list ------------------------------------------------------
     def entries(self) -> list[tuple[str, str, str]]:
@@ -169,7 +177,7 @@ class Engine:
         aligned = self.style.root.bibliography.get("second-field-align") is not None
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            rendered = [str(text) for text in self.bib.bibliography()]
+            rendered = [self._quotes(str(text)) for text in self.bib.bibliography()]
         out = []
         for item, text in zip(self.bib.items, rendered):
             label = ""
@@ -178,6 +186,16 @@ class Engine:
                 label, text = m.group(1), text[m.end():]
             out.append((self.keys.get(item.key, item.key), label, text))
         return out
+
+
+def _punctuation_in_quote(style) -> bool:
+    """The first locale (the style's own, then citeproc-py's) that says it decides."""
+    for locale in style.root.locales:
+        for element in locale.iter("{http://purl.org/net/xbiblio/csl}style-options"):
+            value = element.get("punctuation-in-quote")
+            if value is not None:
+                return value == "true"
+    return False
 
 
 _NAME_VARIABLES = ("author", "editor", "translator", "collection_editor", "composer", "director",

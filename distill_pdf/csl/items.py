@@ -49,9 +49,28 @@ def csl_item(work: Work) -> dict:
             item[name] = _date(item[name])
             if item[name] is None:
                 del item[name]
+        elif name in _NAMES:
+            item[name] = _names(item[name])
         elif isinstance(item[name], (int, float)):
             item[name] = str(item[name])
     return item
+
+
+_NAMES = ("author", "editor", "translator", "collection-editor", "composer", "container-author", "director",
+          "editorial-director", "illustrator", "interviewer", "original-author", "recipient")
+
+
+def _names(value) -> list[dict]:
+    """A name list as CSL YAML allows it written: one name, a string, a list of either."""
+    values = value if isinstance(value, list) else [value]
+    out = []
+    for name in values:
+        if isinstance(name, dict):
+            out.append({k: " ".join(map(str, v)) if isinstance(v, list) else str(v)
+                        for k, v in name.items() if v not in (None, "", [])})
+        elif isinstance(name, str) and name.strip():
+            out.append({"literal": name.strip()})
+    return out
 
 
 def _from_bibtex(work: Work) -> dict:
@@ -124,6 +143,12 @@ def _date(value) -> dict | None:
     EDTF-ish strings ("2005-03") parsed; anything else a literal."""
     if isinstance(value, (str, int)):
         return _bib_date(str(value), "")
+    if hasattr(value, "year"):  # YAML read 2011-09-24 as a date
+        return {"date-parts": [[value.year, value.month, value.day]]}
+    if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+        # pandoc-citeproc's older form: [{year: 2011, month: 9}, {year: 2012}]
+        parts = [[int(v[k]) for k in ("year", "month", "day") if str(v.get(k, "")).isdigit()] for v in value]
+        return {"date-parts": [p for p in parts if p]} if any(parts) else None
     if not isinstance(value, dict):
         return None
     parts = value.get("date-parts")

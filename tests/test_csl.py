@@ -1,0 +1,114 @@
+"""CSL citation styles (issue 14): --csl on the seed post, style files by path, errors.
+
+One PDF is compiled (the seed with --csl ieee, read back with pdftotext); the rest
+checks main.tex (--tex-only), which needs no engine.
+"""
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from .conftest import ENGINES, SEED, requires_pdftotext, write_post
+
+PANDOC_TESTS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "jgm__pandoc" / "test" / "command"
+needs_seed = pytest.mark.skipif(not SEED.exists(), reason="seed post missing")
+
+
+def cli(*args, cwd=None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "distill_pdf", *map(str, args)], capture_output=True,
+                          text=True, cwd=cwd, timeout=600)
+
+
+def tex(post: Path, tmp: Path, *args) -> str:
+    out = tmp / "tex"
+    result = cli(post, "--tex-only", "-o", out, *args)
+    assert result.returncode == 0, result.stderr
+    return (out / "main.tex").read_text(encoding="utf-8")
+
+
+def cites(main_tex: str) -> list[str]:
+    """The citation texts: what each \\dpcitelink shows."""
+    return re.findall(r"\\dpcitelink\{dpbib\.\d+\}\{([^{}]*)\}", main_tex)
+
+
+@needs_seed
+def test_seed_ieee_numbers_in_order_and_numbered_list(tmp_path):
+    main = tex(SEED, tmp_path, "--csl", "ieee")
+    assert cites(main) == ["[1]", "[1]", "[2]", "[3]"]
+    items = re.findall(r"\\item\[\{\[(\d)\]\}\] \\dpcitetarget\{dpbib\.\d\}(.{12})", main)
+    assert [(n, text[:8]) for n, text in items] == [("1", "C. Molna"), ("2", "M. T. Ri"), ("3", "C. Rudin")]
+    assert "biblatex" not in main
+
+
+@needs_seed
+def test_seed_apa_author_date(tmp_path):
+    main = tex(SEED, tmp_path, "--csl", "apa")
+    assert "Molnar (\\dpcitelink{dpbib.1}{2020})" in main  # @key: narrative
+    assert "Ribeiro, M. T., Singh, S., \\& Guestrin, C. (2016)" in main
+    post = write_post(tmp_path, "As shown [@molnar2020interpretable; @rudin2019stop].",
+                      front=f"title: T\nbibliography: {SEED.parent / 'references.bib'}")
+    main = tex(post, tmp_path / "bracketed", "--csl", "apa")
+    assert "(\\dpcitelink{dpbib.1}{Molnar, 2020}; \\dpcitelink{dpbib.2}{Rudin, 2019})" in main
+
+
+@needs_seed
+@pytest.mark.skipif(not (PANDOC_TESTS / "chicago-fullnote-bibliography.csl").exists(), reason="pandoc tests missing")
+def test_seed_style_file_by_path_note_style(tmp_path):
+    main = tex(SEED, tmp_path, "--csl", PANDOC_TESTS / "chicago-fullnote-bibliography.csl")
+    notes = re.findall(r"\\dpnote\{(.*?)\}\s*$", main, re.M)
+    assert any("Christoph Molnar" in line for line in main.split("\n") if "\\dpnote{" in line)
+    assert notes is not None
+
+
+@needs_seed
+def test_seed_without_csl_unchanged(tmp_path):
+    """Without --csl the pybtex back end prints what it printed before CSL existed."""
+    main = tex(SEED, tmp_path)
+    assert "Molnar (\\dpcitelink{dpbib.1}{2020})" in main
+    assert "Ribeiro et al. (\\dpcitelink{dpbib.2}{2016})" in main
+    assert "Ribeiro, Marco Tulio, Sameer Singh, and Carlos Guestrin (2016)" in main
+
+
+def test_missing_and_invalid_style_are_usage_errors(tmp_path):
+    post = write_post(tmp_path, "Text.", name="p.md")
+    result = cli(post, "--tex-only", "-o", tmp_path / "o", "--csl", "no-such-style")
+    assert result.returncode == 2 and "no-such-style" in result.stderr
+    bad = tmp_path / "bad.csl"
+    bad.write_text("<style><oops", encoding="utf-8")
+    result = cli(post, "--tex-only", "-o", tmp_path / "o", "--csl", bad)
+    assert result.returncode == 2 and "bad.csl" in result.stderr
+
+
+def test_csl_with_biblatex_is_a_usage_error(tmp_path):
+    post = write_post(tmp_path, "Text.", name="p.md")
+    result = cli(post, "--tex-only", "-o", tmp_path / "o", "--csl", "apa", "--citations", "biblatex")
+    assert result.returncode == 2 and "biblatex" in result.stderr
+
+
+def test_front_matter_pandoc_keys(tmp_path):
+    """references:, csl:, lang: (German locator label), nocite, link-citations, a ::: {#refs} div."""
+    front = ("title: T\ncsl: ieee\nlang: de\nlink-citations: false\nnocite: '@b'\n"
+             "references:\n  - id: a\n    type: book\n    title: Buch A\n    author: [{family: Muster, given: Max}]\n"
+             "    issued: {date-parts: [[2001]]}\n"
+             "  - id: b\n    type: book\n    title: Buch B\n    author: [{family: Beispiel, given: Eva}]\n")
+    post = write_post(tmp_path, "Siehe [@a, p. 3].\n\n::: {#refs}\n:::\n\nEnde.\n", front=front)
+    main = tex(post, tmp_path)
+    assert "[1, S. 3]" in main and "\\dpcitelink" not in main.split("\\begin{document}")[1]
+    assert main.index("\\dprefslist{}") < main.index("Ende.")
+    assert "Buch A" in main and "Buch B" in main
+
+
+@requires_pdftotext
+@needs_seed
+@pytest.mark.skipif(not ENGINES, reason="no TeX engine")
+def test_seed_ieee_pdf(tmp_path):
+    pdf = tmp_path / "seed.pdf"
+    result = cli(SEED, "-o", pdf, "--csl", "ieee")
+    assert result.returncode == 0, result.stderr
+    text = subprocess.run(["pdftotext", "-layout", pdf, "-"], capture_output=True, text=True).stdout
+    assert "like [1]" in text and "introduced by [2]" in text and "argued by [3]" in text
+    assert re.search(r"\[1\]\s+C\. Molnar", text) and re.search(r"\[3\]\s+C\. Rudin", text)

@@ -1,0 +1,277 @@
+"""pandoc's citation tests run through distill-pdf's CSL citations (issue 14).
+
+Each ``test/command/*.md`` of pandoc's repository that runs ``pandoc --citeproc`` holds
+the command, the input (front matter with ``references:``, ``csl:``, ``bibliography:``)
+and the expected output. Here the input goes through our parser, the CSL back end and
+the LaTeX writer; the LaTeX is read back as text and compared with pandoc's output, also
+read as text, in two parts: the body with its notes (headings left out), and the
+reference list entry by entry. Quotes, dashes and spaces are normalised.
+
+    python tools/csl_conformance.py [PANDOC_TEST_COMMAND_DIR]
+
+prints each test's verdict and the pass count.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from distill_pdf import citations  # noqa: E402
+from distill_pdf.errors import Diagnostics, DistillError, UsageError  # noqa: E402
+from distill_pdf.load import load_post  # noqa: E402
+from distill_pdf.parse import parse_post  # noqa: E402
+from distill_pdf.pipeline import Options  # noqa: E402
+from distill_pdf.writer.latex import render_body  # noqa: E402
+
+DEFAULT_DIR = Path(os.environ.get("PANDOC_CITATION_TESTS")
+                   or ROOT.parent / "shared" / "corpus" / "jgm__pandoc" / "test" / "command")
+
+
+@dataclass
+class Case:
+    name: str
+    args: list[str]
+    source: str
+    expected: str
+
+
+@dataclass
+class Result:
+    name: str
+    passed: bool
+    reason: str = ""
+
+
+def cases(folder: Path) -> list[Case]:
+    out = []
+    for path in sorted(folder.glob("*.md")):
+        text = path.read_text(encoding="utf-8")
+        m = re.match(r"```+\n% (pandoc[^\n]*)\n(.*?)\n\^D\n(.*?)\n```+\s*$", text, re.S)
+        if m and "--citeproc" in m.group(1) or (m and "-C" in m.group(1).split()):
+            out.append(Case(path.stem, shlex.split(m.group(1))[1:], m.group(2), m.group(3)))
+    return out
+
+
+# --------------------------------------------------------------------------- text
+
+_QUOTES = str.maketrans({"\u201c": '"', "\u201d": '"', "\u2018": "'", "\u2019": "'", "\u00a0": " ",
+                         "\u202f": " ", "\u2009": " "})
+
+
+def normalise(text: str) -> str:
+    text = text.translate(_QUOTES).replace("---", "\u2014").replace("--", "\u2013").replace("...", "\u2026")
+    return " ".join(text.split())
+
+
+def _unbrace(text: str, command: str, keep: int | None) -> str:
+    """``\\command{a}{b}`` -> argument ``keep`` (0-based) or nothing, nested braces allowed."""
+    pattern = "\\" + command + "{"
+    while True:
+        start = text.find(pattern)
+        if start < 0:
+            return text
+        args, pos = [], start + len(pattern) - 1
+        while pos < len(text) and text[pos] == "{":
+            depth, end = 0, pos
+            while end < len(text):
+                depth += {"{": 1, "}": -1}.get(text[end], 0)
+                if depth == 0:
+                    break
+                end += 1
+            args.append(text[pos + 1:end])
+            pos = end + 1
+            if command in ("dpcitelink", "href", "hyperlink", "texorpdfstring") and len(args) == 2:
+                break
+            if command not in ("dpcitelink", "href", "hyperlink", "texorpdfstring"):
+                break
+        text = text[:start] + (args[keep] if keep is not None and keep < len(args) else "") + text[pos:]
+
+
+def latex_text(latex: str) -> tuple[str, list[str]]:
+    """(text, notes) of our LaTeX: notes taken out in order, markup dropped."""
+    notes = []
+    for command in ("dpnote", "footnote"):
+        while "\\" + command + "{" in latex:
+            start = latex.index("\\" + command + "{")
+            inner = _unbrace(latex[start:], command, 0)
+            end = len(latex[start:]) - len(inner) + 0
+            # the note's text is what _unbrace kept in front of the rest
+            rest = _unbrace(latex[start:], command, None)
+            note = latex[start:][:len(latex[start:]) - len(rest)]
+            notes.append(note[len(command) + 2:-1])
+            latex = latex[:start] + rest
+            del inner, end
+    return _strip(latex), [_strip(n) for n in notes]
+
+
+def _strip(latex: str) -> str:
+    for command, keep in (("dpcitetarget", None), ("hypertarget", None), ("label", None),
+                          ("dpcitelink", 1), ("hyperlink", 1), ("href", 1), ("texorpdfstring", 0)):
+        latex = _unbrace(latex, command, keep)
+    latex = re.sub(r"\\nobreak\\ .*$", "", latex.strip(), flags=re.S)  # the backlinks after an entry
+    latex = re.sub(r"\s*\\unskip\b", "", latex)
+    latex = re.sub(r"\\allowbreak\{\}|\\(?:begin|end)\{[^}]*\}", "", latex)
+    latex = re.sub(r"\\(?:nobreak|par|endgraf)\b(?:\{\})?|\\[,;!]\s?|\\ ", " ", latex)
+    latex = re.sub(r"\\([&%$#_{}])", r"\1", latex)
+    latex = re.sub(r"\\[A-Za-z]+\*?(?:\[[^\]]*\])?", "", latex)
+    latex = latex.replace("~", " ").replace("{", "").replace("}", "").replace("\u2191", "")
+    return latex
+
+
+def markdown_text(markdown: str) -> tuple[str, list[str], list[str]]:
+    """(body, notes, reference entries) of pandoc's Markdown output."""
+    notes, body, entries, entry = [], [], [], None
+    lines = markdown.split("\n")
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        note = re.match(r"^\[\^\d+\]:\s*(.*)$", line)
+        if note:
+            text = [note.group(1)]
+            while i + 1 < len(lines) and (lines[i + 1].startswith("    ") or not lines[i + 1].strip()) \
+                    and not re.match(r"^\[\^\d+\]:", lines[i + 1]):
+                i += 1
+                text.append(lines[i])
+            notes.append(_md(" ".join(text)))
+        elif re.match(r"^:{3,}\s*\{#ref-", line):
+            entry = []
+        elif re.match(r"^:{3,}", line):
+            if entry is not None:
+                entries.append(_md(" ".join(entry)))
+            entry = None
+        elif entry is not None:
+            entry.append(line)
+        elif line.startswith("2>") or re.match(r"^#{1,6} |^=+$|^-+$", line) or \
+                (i + 1 < len(lines) and re.match(r"^(=+|-+)$", lines[i + 1])):
+            pass
+        else:
+            body.append(line)
+        i += 1
+    return _md(" ".join(body)), notes, entries
+
+
+def _md(text: str) -> str:
+    span = re.compile(r"\[((?:[^\[\]]|\\\[|\\\]|\[(?:[^\[\]]|\\\[|\\\])*\](?:\([^)]*\))?)*)\]\{\.[a-z-]+[^}]*\}")
+    while span.search(text):
+        text = span.sub(r"\1", text)
+    text = re.sub(r"\[((?:[^\[\]]|\\\[|\\\])*)\]\(#[^)]*\)", r"\1", text)
+    text = re.sub(r"\[\^\d+\]", "", text)
+    text = re.sub(r"\\(.)", r"\1", text)
+    text = re.sub(r"(?<![\w*])[*_]{1,3}|[*_]{1,3}(?![\w*])", "", text)
+    text = re.sub(r"<(https?://[^>]+)>", r"\1", text)
+    return text.replace("^", "").replace("~", "")
+
+
+# --------------------------------------------------------------------------- running
+
+
+def run(case: Case, folder: Path) -> Result:
+    base = folder.parent
+    options = {"template": "article"}
+    args, i = case.args, 0
+    to = "markdown"
+    while i < len(args):
+        if args[i] in ("-t", "--to") and i + 1 < len(args):
+            to = args[i + 1]
+            i += 1
+        elif args[i] == "--csl" and i + 1 < len(args):
+            options["csl"] = str(base / args[i + 1])
+            i += 1
+        elif args[i] in ("--bibliography", "--bibliography") and i + 1 < len(args):
+            options.setdefault("bib", []).append(base / args[i + 1])
+            i += 1
+        i += 1
+    if not to.startswith(("markdown", "plain", "commonmark", "gfm")):
+        return Result(case.name, False, f"output format {to}: only Markdown/plain output is compared")
+    with tempfile.TemporaryDirectory() as tmp:
+        source = _absolute_paths(case.source, base)
+        post_path = Path(tmp) / "post.md"
+        post_path.write_text(source, encoding="utf-8")
+        diagnostics = Diagnostics()
+        try:
+            post = load_post(post_path, diagnostics)
+            if not options.get("csl") and not post.meta.get("csl"):
+                options["csl"] = "chicago-author-date"  # pandoc's default style
+            opts = Options(template="article", csl=options.get("csl"), bib=tuple(options.get("bib", ())))
+            cites = citations.setup(post, opts, diagnostics)
+            if cites is None:
+                return Result(case.name, False, "no citations found")
+            document = parse_post(post, extra_plugins=tuple(cites.plugins))
+            body = render_body(post, document, diagnostics, citations=cites).latex
+            bibliography = cites.bibliography_latex()
+            preamble = cites.preamble_latex()
+        except (DistillError, UsageError) as exc:
+            return Result(case.name, False, f"error: {exc}")
+        except Exception as exc:  # citeproc-py's own failures are results too
+            return Result(case.name, False, f"crash: {type(exc).__name__}: {exc}")
+    if "\\dprefslist" in body:
+        listed = re.search(r"\\newcommand\{\\dprefslist\}\{(.*)\}\s*$", preamble, re.S)
+        body = body.replace("\\dprefslist{}", "")
+        bibliography = listed.group(1) if listed else ""
+    ours_body, ours_notes = latex_text(body)
+    ours_entries = [_strip(item) for item in re.split(r"\\item(?![a-z])(?:\[\{[^}]*\}\])?", bibliography)[1:]]
+    label = re.compile(r"^\[(?:\{)?([^\]]*)\]")
+    ours_entries = [e for e in ours_entries]
+    want_body, want_notes, want_entries = markdown_text(case.expected)
+    want_entries = [re.sub(r"^\s*(\[?\d+\]?\.?)\s*", "", e) if label else e for e in want_entries]
+    got_text = normalise(" ".join([ours_body] + ours_notes))
+    want_text = normalise(" ".join([want_body] + want_notes))
+    got_entries = [normalise(e) for e in ours_entries]
+    want_entries = [normalise(e) for e in want_entries]
+    if got_entries != want_entries:
+        first = next((i for i, (a, b) in enumerate(zip(got_entries, want_entries)) if a != b), None)
+        if first is None:
+            return Result(case.name, False, f"bibliography: {len(got_entries)} entries, pandoc {len(want_entries)}")
+        return Result(case.name, False, f"bibliography: {got_entries[first]!r} != {want_entries[first]!r}")
+    if got_text != want_text:
+        return Result(case.name, False, "citations: " + _first_difference(got_text, want_text))
+    return Result(case.name, True)
+
+
+def _absolute_paths(source: str, base: Path) -> str:
+    """The front matter's ``bibliography``/``csl`` paths made absolute (they are relative
+    to pandoc's test folder)."""
+    m = re.match(r"---\n(.*?)\n(?:---|\.\.\.)\n", source, re.S)
+    if not m:
+        return source
+    try:
+        meta = yaml.safe_load(m.group(1))
+    except yaml.YAMLError:
+        return source
+    if not isinstance(meta, dict):
+        return source
+    for key in ("bibliography", "csl"):
+        value = meta.get(key)
+        if isinstance(value, str) and (base / value).exists():
+            meta[key] = str(base / value)
+        elif isinstance(value, list):
+            meta[key] = [str(base / v) if isinstance(v, str) and (base / v).exists() else v for v in value]
+    dumped = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False)
+    return f"---\n{dumped}---\n" + source[m.end():]
+
+
+def _first_difference(got: str, want: str) -> str:
+    i = next((n for n, (a, b) in enumerate(zip(got, want)) if a != b), min(len(got), len(want)))
+    return f"{got[max(0, i - 30):i + 40]!r} != {want[max(0, i - 30):i + 40]!r}"
+
+
+def run_all(folder: Path = DEFAULT_DIR) -> list[Result]:
+    return [run(case, folder) for case in cases(folder)]
+
+
+if __name__ == "__main__":
+    folder = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_DIR
+    results = run_all(folder)
+    for result in results:
+        print(("PASS " if result.passed else "FAIL ") + result.name + ("" if result.passed else f": {result.reason}"))
+    print(f"{sum(r.passed for r in results)} passed, {sum(not r.passed for r in results)} failed")
