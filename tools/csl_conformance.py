@@ -103,14 +103,9 @@ def latex_text(latex: str) -> tuple[str, list[str]]:
     for command in ("dpnote", "footnote"):
         while "\\" + command + "{" in latex:
             start = latex.index("\\" + command + "{")
-            inner = _unbrace(latex[start:], command, 0)
-            end = len(latex[start:]) - len(inner) + 0
-            # the note's text is what _unbrace kept in front of the rest
             rest = _unbrace(latex[start:], command, None)
-            note = latex[start:][:len(latex[start:]) - len(rest)]
-            notes.append(note[len(command) + 2:-1])
+            notes.append(latex[start:len(latex) - len(rest)][len(command) + 2:-1])
             latex = latex[:start] + rest
-            del inner, end
     return _strip(latex), [_strip(n) for n in notes]
 
 
@@ -187,7 +182,7 @@ def run(case: Case, folder: Path) -> Result:
         elif args[i] == "--csl" and i + 1 < len(args):
             options["csl"] = str(base / args[i + 1])
             i += 1
-        elif args[i] in ("--bibliography", "--bibliography") and i + 1 < len(args):
+        elif args[i] == "--bibliography" and i + 1 < len(args):
             options.setdefault("bib", []).append(base / args[i + 1])
             i += 1
         i += 1
@@ -220,10 +215,8 @@ def run(case: Case, folder: Path) -> Result:
         bibliography = listed.group(1) if listed else ""
     ours_body, ours_notes = latex_text(body)
     ours_entries = [_strip(item) for item in re.split(r"\\item(?![a-z])(?:\[\{[^}]*\}\])?", bibliography)[1:]]
-    label = re.compile(r"^\[(?:\{)?([^\]]*)\]")
-    ours_entries = [e for e in ours_entries]
     want_body, want_notes, want_entries = markdown_text(case.expected)
-    want_entries = [re.sub(r"^\s*(\[?\d+\]?\.?)\s*", "", e) if label else e for e in want_entries]
+    want_entries = [re.sub(r"^\s*(\[?\d+\]?\.?)\s*", "", e) for e in want_entries]  # numbers: margin labels
     got_text = normalise(" ".join([ours_body] + ours_notes))
     want_text = normalise(" ".join([want_body] + want_notes))
     got_entries = [normalise(e) for e in ours_entries]
