@@ -28,7 +28,7 @@ from .. import codeguard
 from ..errors import DistillError, Diagnostics
 from ..load import Post
 from ..syntax import inline_tokens
-from ..syntax.math import INLINE_MATH, parse_inline_math
+from ..syntax.math import INLINE_MATH, MATH_ENVS, parse_backslash_block, parse_inline_math
 from ..site import JEKYLL_POST_FOLDERS
 from . import htmlprep, kramdown, liquid, texmacros
 from .kramdown import DISPLAY_CLOSE, DISPLAY_OPEN, END, GROUP, GROUP_END, HIDDEN, RAW, TABLE, TAG, VERBATIM
@@ -38,13 +38,10 @@ NAME = "jekyll"
 _REGION = (r"^[ \t]*(?P<jkx_kind>[" + RAW + HIDDEN + TABLE + TAG + VERBATIM + r"])(?P<jkx_body>[\s\S]*?)" + END
            + r"[^\n]*(?:\n|$)")
 _GROUP_BLOCK = r"^[ \t]*" + GROUP + r"(?P<jkx_gidx>\d+)" + GROUP_END + r"[ \t]*(?:\n|$)"
-_ENVS = "|".join(kramdown.MATH_ENVS)
-_ENV_BLOCK = r"^ {0,3}\\begin\{(?P<jkx_env>" + _ENVS + r")(?P<jkx_star>\*?)\}"
+_ENVS = "|".join(MATH_ENVS)
 _GROUP_INLINE = GROUP + r"(?P<jkx_group_i>\d+)" + GROUP_END
 _DISPLAY_INLINE = DISPLAY_OPEN + r"(?P<jkx_display>[\s\S]*?)" + DISPLAY_CLOSE
-_ENV_INLINE = (r"\\begin\{(?P<jkx_ienv>" + _ENVS + r")(?P<jkx_istar>\*?)\}[\s\S]*?\\end\{(?P=jkx_ienv)(?P=jkx_istar)\}")
 _PAREN_MATH = r"\\?\\\((?P<jkx_paren>(?:[^\n\\]|\\(?!\\?\))|\n(?![ \t]*\n))+?)\\?\\\)"
-_REF = r"\\(?P<jkx_refcmd>eqref|ref)\{(?P<jkx_label>[^{}\s]+)\}"
 _FOOTNOTE = r"<d-footnote\s*>(?P<jkx_note>[\s\S]*?)</d-footnote\s*>"
 _TABLE_ROW = re.compile(r"<tr\b[^>]*>(.*?)</tr\s*>", re.S | re.I)
 _TABLE_CELL = re.compile(r"<(t[hd])\b([^>]*)>(.*?)</t[hd]\s*>", re.S | re.I)
@@ -167,18 +164,20 @@ class JekyllDialect:
         block, inline = md.block, md.inline
         block.register("jk_region", _REGION, self._parse_region, before="fenced_code")
         block.register("jk_group", _GROUP_BLOCK, self._parse_group_block, before="fenced_code")
-        block.register("jk_env", _ENV_BLOCK, self._parse_env_block, before="fenced_code")
+        # the math plugin's rules, with kramdown's escapes (undone after parsing, in text only)
+        block.register("tex_environment", None, self._parse_env_block)
+        block.register("backslash_math", None, self._parse_backslash_block)
+        inline.register("tex_environment_inline", None, self._parse_env_inline)
+        inline.register("backslash_math", None, self._parse_backslash_inline)
         block.register("setex_heading", None, _setext_heading)
         for rules in (block.block_quote_rules, block.list_rules):
-            for name in ("jk_region", "jk_group", "jk_env"):
+            for name in ("jk_region", "jk_group"):
                 block.insert_rule(rules, name, before=rules[0] if rules else None)
         for name, pattern, func, chars in (
                 ("jk_footnote", _FOOTNOTE, self._parse_footnote, "<"),
                 ("jk_group_inline", _GROUP_INLINE, self._parse_group_inline, GROUP),
                 ("jk_display", _DISPLAY_INLINE, self._parse_display, DISPLAY_OPEN),
-                ("jk_env_inline", _ENV_INLINE, self._parse_env_inline, "\\"),
-                ("jk_paren_math", _PAREN_MATH, self._parse_paren_math, "\\"),
-                ("jk_ref", _REF, self._parse_ref, "\\")):
+                ("jk_paren_math", _PAREN_MATH, self._parse_paren_math, "\\")):
             inline.register(name, pattern, func, before="escape", start_chars=chars)
         inline.register("inline_math", INLINE_MATH, self._parse_inline_math)
         md.after_render_hooks.append(self._after_parse)
@@ -205,7 +204,7 @@ class JekyllDialect:
         return m.end()
 
     def _parse_env_block(self, block, m, state):
-        env, star = m.group("jkx_env"), m.group("jkx_star")
+        env, star = m.group("math_env"), m.group("math_env_star")
         end = re.compile(r"\\end\{" + env + re.escape(star) + r"\}[^\n]*(?:\n|$)").search(state.src, m.end())
         if end is None:
             return None
@@ -232,6 +231,21 @@ class JekyllDialect:
         state.append_token({"type": "block_math", "raw": m.group(0), "inline": True, "kramdown": True})
         return m.end()
 
+    def _parse_backslash_block(self, block, m, state):
+        end = parse_backslash_block(block, m, state, escapes=False)
+        if end:
+            state.tokens[-1]["kramdown"] = True
+        return end
+
+    def _parse_backslash_inline(self, inline, m, state):
+        """kramdown makes `\\\\(`/`\\\\[` the `\\(`/`\\[` MathJax reads."""
+        if m.group("math_bs_paren") is not None:
+            state.append_token({"type": "inline_math", "raw": m.group("math_bs_paren"), "kramdown": True})
+        else:
+            state.append_token({"type": "block_math", "raw": m.group("math_bs_bracket").strip(),
+                                "inline": True, "kramdown": True})
+        return m.end()
+
     def _parse_paren_math(self, inline, m, state):
         # `\\(` is how Markdown text hands MathJax a `\(` through kramdown's escapes
         state.append_token({"type": "inline_math", "raw": m.group("jkx_paren"),
@@ -243,10 +257,6 @@ class JekyllDialect:
         if m.group("math_double") is None:  # `$..$` is text to kramdown, so its escapes apply
             state.tokens[-1]["kramdown"] = True
         return end
-
-    def _parse_ref(self, inline, m, state):
-        state.append_token({"type": "inline_math", "raw": f"\\{m.group('jkx_refcmd')}{{{m.group('jkx_label')}}}"})
-        return m.end()
 
     # tokens
     def _group_token(self, index: int) -> dict[str, Any]:

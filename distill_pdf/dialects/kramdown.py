@@ -33,6 +33,7 @@ from typing import Callable
 
 from .. import htmlgrid
 from ..syntax.diagrams import tikz_script_fence
+from ..syntax.math import MATH_ENVS
 from .liquid import FIGURE_CLOSE, FIGURE_OPEN, Figure
 
 RAW, HIDDEN, TABLE, TAG, GROUP, END = "\ue000", "\ue002", "\ue003", "\ue005", "\ue006", "\ue001"
@@ -55,8 +56,6 @@ VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "met
 DROPPED_ELEMENTS = {"script", "style"}
 WRAPPER_TAGS = {"d-article", "d-byline", "d-appendix", "d-contents", "d-title", "d-front-matter",
                 "d-bibliography", "d-footnote-list", "d-citation-list"}
-# display math environments MathJax typesets without $$ around them
-MATH_ENVS = ("equation", "align", "gather", "multline", "flalign", "alignat", "eqnarray")
 
 _FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})")
 _REGION_START = re.compile(r"^( {0,3})<([A-Za-z][\w-]*)(?=[\s/>]|$)")
