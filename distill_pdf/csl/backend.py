@@ -11,6 +11,7 @@ note stays in its text.
 from __future__ import annotations
 
 from ..bibliography import Library
+from ..writer.citations.backends import backlinks
 from ..writer.text import escape
 from .engine import Cite, Engine, split_locator
 from .items import csl_item
@@ -148,17 +149,6 @@ class CslBackend:
         for key, label, text in entries:
             shown = f"[{{{to_latex(label, links=False)}}}]" if widest else ""
             lines.append(rf"\item{shown} \dpcitetarget{{dpbib.{self._id(key)}}}{to_latex(text)}"
-                         + self._backlinks(key))
+                         + backlinks(self.occurrences.get(key, []) if self.links else []))
         lines.append(r"\end{list}\endgroup")
         return "\n".join(lines) + "\n"
-
-    def _backlinks(self, key: str) -> str:
-        places = self.occurrences.get(key, []) if self.links else []
-        if not places:
-            return ""
-        arrow = escape("\u2191")
-        if len(places) == 1:
-            return rf"\nobreak\ \hyperlink{{dpcite.{places[0]}}}{{{arrow}}}"
-        letters = [chr(ord("a") + i) if i < 26 else str(i + 1) for i in range(len(places))]
-        links = r"\,".join(rf"\hyperlink{{dpcite.{n}}}{{\textsuperscript{{{c}}}}}" for n, c in zip(places, letters))
-        return rf"\nobreak\ {arrow}\,{links}"

@@ -12,18 +12,15 @@ from __future__ import annotations
 import html
 import re
 
-from ..bibliography import DOLLAR
-from ..writer.mathcheck import MathError, check_math
-from ..writer.text import escape, escape_url
+from ..writer.citations.works import latex_text, url_latex
+from ..writer.text import escape_url
 
 MARK = re.compile("\ue0f0(\\d+)\ue0f1")
 _TAG = re.compile(r"<(/?)([a-z]+)([^>]*)>", re.I)
 _COMMANDS = {"i": r"\emph", "b": r"\textbf", "sup": r"\textsuperscript", "sub": r"\textsubscript",
              "u": r"\underline", "l": r"\textmd", "sc": r"\textsc"}
-_MATH = re.compile(r"(?<!\\)\$([^$]+)\$")
 _LINK = re.compile(r"(?P<url>https?://[^\s<>\"]+[^\s<>\".,;:)\]])"
                    r"|(?<=doi:)(?P<space>\s*)(?P<doi>10\.\d{4,9}/[^\s<>\"]+[^\s<>\".,;:)\]])", re.I)
-_URL_BREAKS = re.compile(r"(?<=[/.\-_?&=:#%~,;])")
 
 
 def mark(number: int) -> str:
@@ -97,40 +94,16 @@ def _text(text: str, marks: dict[int, str], links: bool) -> str:
 
 def _linked(text: str, links: bool) -> str:
     if not links:
-        return _latex(text)
+        return latex_text(text)
     out, pos = [], 0
     for m in _LINK.finditer(text):
-        out.append(_latex(text[pos:m.start()]))
+        out.append(latex_text(text[pos:m.start()]))
         if m.group("url"):
-            out.append(rf"\href{{{escape_url(m.group('url'))}}}{{{_mono(m.group('url'))}}}")
+            out.append(rf"\href{{{escape_url(m.group('url'))}}}{{{url_latex(m.group('url'))}}}")
         else:
             doi = m.group("doi")
             out.append(m.group("space"))
-            out.append(rf"\href{{{escape_url('https://doi.org/' + doi)}}}{{{_mono(doi)}}}")
+            out.append(rf"\href{{{escape_url('https://doi.org/' + doi)}}}{{{url_latex(doi)}}}")
         pos = m.end()
-    out.append(_latex(text[pos:]))
+    out.append(latex_text(text[pos:]))
     return "".join(out)
-
-
-def _latex(text: str) -> str:
-    """Escaped text; ``$math$`` kept when it passes the math check."""
-    out, pos = [], 0
-    for m in _MATH.finditer(text):
-        out.append(_plain(text[pos:m.start()]))
-        try:
-            check_math(m.group(1))
-            out.append(f"\\({m.group(1)}\\)")
-        except MathError:
-            out.append(_plain(m.group(0)))
-        pos = m.end()
-    out.append(_plain(text[pos:]))
-    return "".join(out)
-
-
-def _plain(text: str) -> str:
-    return escape(text).replace(DOLLAR, r"\$").replace("\u00a0", "~")
-
-
-def _mono(text: str) -> str:
-    """A URL or DOI in the mono font, breakable after its punctuation."""
-    return r"\texttt{" + r"\allowbreak{}".join(escape(p, "mono") for p in _URL_BREAKS.split(text) if p) + "}"

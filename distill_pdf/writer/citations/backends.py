@@ -140,20 +140,9 @@ class PybtexBackend(_Backend):
             text = style.format_work(work).render(backend)
             label = f"[{{[{self.labels.numbers[work.key]}]}}]" if self.numeric else ""
             lines.append(rf"\item{label} \dpcitetarget{{dpbib.{self._id(work.key)}}}{text}"
-                         + self._backlinks(work.key))
+                         + backlinks(self.occurrences.get(work.key, [])))
         lines.append(r"\end{list}\endgroup")
         return "\n".join(lines) + "\n"
-
-    def _backlinks(self, key: str) -> str:
-        places = self.occurrences.get(key, [])
-        if not places:
-            return ""
-        arrow = escape("\u2191")
-        if len(places) == 1:
-            return rf"\nobreak\ \hyperlink{{dpcite.{places[0]}}}{{{arrow}}}"
-        letters = [chr(ord("a") + i) if i < 26 else str(i + 1) for i in range(len(places))]
-        links = r"\,".join(rf"\hyperlink{{dpcite.{n}}}{{\textsuperscript{{{c}}}}}" for n, c in zip(places, letters))
-        return rf"\nobreak\ {arrow}\,{links}"
 
 
 class BiblatexBackend(_Backend):
@@ -230,6 +219,19 @@ class BiblatexBackend(_Backend):
         elif nocite:
             extra = "\\nocite{" + ",".join(sorted(nocite)) + "}\n"
         return extra + "\\printbibliography[heading=none]\n"
+
+
+def backlinks(places: list[int]) -> str:
+    """The arrow after a reference-list entry, linking back to where it is cited
+    (``dpcite.N`` targets; one letter a place when there are several)."""
+    if not places:
+        return ""
+    arrow = escape("\u2191")
+    if len(places) == 1:
+        return rf"\nobreak\ \hyperlink{{dpcite.{places[0]}}}{{{arrow}}}"
+    letters = [chr(ord("a") + i) if i < 26 else str(i + 1) for i in range(len(places))]
+    links = r"\,".join(rf"\hyperlink{{dpcite.{n}}}{{\textsuperscript{{{c}}}}}" for n, c in zip(places, letters))
+    return rf"\nobreak\ {arrow}\,{links}"
 
 
 def make_backend(kind: str, style: str, library: Library, diagnostics) -> _Backend:

@@ -8,9 +8,9 @@ from pybtex.richtext import HRef, String, Tag, Text
 from pybtex.style.formatting import BaseStyle
 
 from ...bibliography import Work
-from ..text import escape, escape_url
+from ..text import escape_url
 from .works import (Labels, canonical_type, inner_quotes, latex_text, name_first_last, name_last_first,
-                    name_list, quoted_title, year_of)
+                    name_list, quoted_title, url_latex, year_of)
 
 
 def _ordinal(number: str) -> str:
@@ -196,18 +196,18 @@ class DistillStyle(BaseStyle):
         doi = work.get("doi")
         if doi:
             doi = re.sub(r"^(?:https?://(?:dx\.)?doi\.org/|doi:)", "", doi.strip(), flags=re.I)
-            out.append(Text(Tag("sc", "doi"), ": ", HRef(f"https://doi.org/{doi}", Raw(_mono(doi)))))
+            out.append(Text(Tag("sc", "doi"), ": ", HRef(f"https://doi.org/{doi}", Raw(url_latex(doi)))))
         eprint = work.get("eprint")
         kind = (work.get("eprinttype") or work.get("archiveprefix")).lower()
         if eprint and kind == "arxiv":
             cls = work.get("eprintclass") or work.get("primaryclass")
-            shown = _mono(eprint) + (r" \texttt{[" + latex_text(cls) + "]}" if cls else "")
+            shown = url_latex(eprint) + (r" \texttt{[" + latex_text(cls) + "]}" if cls else "")
             out.append(Text("arXiv: ", HRef(f"https://arxiv.org/abs/{eprint}", Raw(shown))))
         elif eprint:
             out.append(Text(f"{kind or 'eprint'}: {eprint}"))
         url = work.get("url")
         if url and not (doi and "doi.org/" in url):
-            out.append(Text(Tag("sc", "url"), ": ", HRef(url, Raw(_mono(url)))))
+            out.append(Text(Tag("sc", "url"), ": ", HRef(url, Raw(url_latex(url)))))
         return out
 
     # -- entry types ----------------------------------------------------------
@@ -253,11 +253,3 @@ class DistillStyle(BaseStyle):
     _body_online = _body_misc
     _body_manual = _body_misc
     _body_unpublished = _body_misc
-
-
-_URL_BREAKS = re.compile(r"(?<=[/.\-_?&=:#%~,;])")
-
-
-def _mono(text: str) -> str:
-    """A URL or DOI in the mono font, breakable after its punctuation (as biblatex's \\url)."""
-    return r"\texttt{" + r"\allowbreak{}".join(escape(p, "mono") for p in _URL_BREAKS.split(text) if p) + "}"

@@ -43,6 +43,14 @@ def _plain(text: str) -> str:
     return escape(text).replace(DOLLAR, r"\$").replace("\u00a0", "~")
 
 
+_URL_BREAKS = re.compile(r"(?<=[/.\-_?&=:#%~,;])")
+
+
+def url_latex(text: str) -> str:
+    """A URL or DOI in the mono font, breakable after its punctuation (as biblatex's \\url)."""
+    return r"\texttt{" + r"\allowbreak{}".join(escape(p, "mono") for p in _URL_BREAKS.split(text) if p) + "}"
+
+
 
 # --------------------------------------------------------------------------- names
 
