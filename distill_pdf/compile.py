@@ -58,7 +58,7 @@ class CompileResult:
 
 def compile_tex(tex_path: Path, engine: Engine, *, timeout: float = 300,
                 bibliography: bool = False, format_cache: Path | None = None,
-                figures_ready: Callable[[], None] | None = None) -> CompileResult:
+                figures_ready: Callable[[], None] | None = None, keep_going: bool = False) -> CompileResult:
     """Typeset ``tex_path`` in its own directory into ``<stem>.pdf``.
 
     Returns a CompileResult also when LaTeX reports errors (then ``errors`` is non-empty
@@ -74,7 +74,11 @@ def compile_tex(tex_path: Path, engine: Engine, *, timeout: float = 300,
     figures' pixels, which may still be in the making until then (the .tex folder holds
     same-sized stand-ins). The engine typesets its first pass meanwhile (xelatex ``-no-pdf``,
     tectonic ``--outfmt xdv``) and the PDF is made from the .xdv after, by TeX Live's
-    xdvipdfmx; tectonic without it waits for the figures first."""
+    xdvipdfmx; tectonic without it waits for the figures first.
+
+    ``keep_going``: the engine goes on past errors (xelatex without ``-halt-on-error``,
+    tectonic with ``-Z continue-on-errors``), so ``errors`` lists every one, not the first
+    only: what :mod:`distill_pdf.isolation` needs to find every failing block in one run."""
     tex_path = Path(tex_path).absolute()
     if not tex_path.is_file():
         raise UsageError("no such file", tex_path)
@@ -90,10 +94,10 @@ def compile_tex(tex_path: Path, engine: Engine, *, timeout: float = 300,
     for attempt in (1, 2):
         if engine.name == "tectonic":
             result = _compile_tectonic(tex_path, engine, runner, pdf, log_path, bibliography,
-                                       format_cache, figures_ready)
+                                       format_cache, figures_ready, keep_going)
         else:
             result = _compile_xelatex(tex_path, engine, runner, pdf, log_path, bibliography,
-                                      format_cache, figures_ready)
+                                      format_cache, figures_ready, keep_going)
         # a run killed mid-way can leave a truncated .aux/.toc that breaks every later
         # run; when an error shows up where those are read, retry once from a clean slate
         if attempt == 1 and leftovers and result.errors and _maybe_stale_aux(result.errors[0]):
@@ -146,22 +150,25 @@ _TEC_ERROR = re.compile(r"^error: (?:(?P<file>[^\s:][^:]*?):(?P<line>\d+): )?(?P
 
 
 def _tectonic_pass(tex: Path, engine: Engine, runner: Runner, pdf: Path, log_path: Path,
-                   single: bool, fmt: _FormatUse, xdv: bool = False) -> tuple[int, str, ParsedLog, int]:
+                   single: bool, fmt: _FormatUse, xdv: bool = False,
+                   keep_going: bool = False) -> tuple[int, str, ParsedLog, int]:
     """One tectonic run: (passes it made, its log, the parsed log, exit code). ``single``:
     exactly one TeX pass (``-r 0``), reruns being ours to decide; else tectonic's own logic
-    (which also runs biber for biblatex). ``xdv``: stop at the .xdv (no PDF)."""
+    (which also runs biber for biblatex). ``xdv``: stop at the .xdv (no PDF). ``keep_going``:
+    past errors (see :func:`compile_tex`)."""
     if engine.bundle is None:
         raise EngineMissing("tectonic needs an offline bundle (Engine.bundle); " + INSTALL_HINT)
     log_path.unlink(missing_ok=True)
     with_fmt = bool(fmt.args)
     cmd = [engine.executable, *(fmt.args or ["--bundle", str(engine.bundle)]), "--only-cached",
            "--untrusted", "--keep-logs", "--keep-intermediates", "--color", "never",
-           *(["--reruns", "0"] if single else []), *(["--outfmt", "xdv"] if xdv else []), tex.name]
+           *(["--reruns", "0"] if single else []), *(["--outfmt", "xdv"] if xdv else []),
+           *(["-Z", "continue-on-errors"] if keep_going else []), tex.name]
     rc, out, err = runner.run(cmd, env=fmt.env if with_fmt else None)
     passes = len(_TEC_PASS.findall(out + "\n" + err))
     log = read_log(log_path)
     if with_fmt and fmt.failed(rc, log, out + err):
-        return _tectonic_pass(tex, engine, runner, pdf, log_path, single, fmt, xdv)
+        return _tectonic_pass(tex, engine, runner, pdf, log_path, single, fmt, xdv, keep_going)
     if log is None:
         if rc == 0 and pdf.exists():
             log = ""
@@ -170,7 +177,8 @@ def _tectonic_pass(tex: Path, engine: Engine, runner: Runner, pdf: Path, log_pat
                                f"{tail(err or out)}", tex)
     parsed = parse_log(log, TEX_WRAP)
     tec_errors = list(_TEC_ERROR.finditer(out + "\n" + err))
-    # the log does not say which file an error line is in; tectonic's own messages do
+    # the log does not say which file an error line is in; tectonic's own messages do, in
+    # the log's order (each message is used once: the same one may come from two files)
     located = [m for m in tec_errors if m["file"]]
     for issue in parsed.errors:
         for m in located:
@@ -178,6 +186,7 @@ def _tectonic_pass(tex: Path, engine: Engine, runner: Runner, pdf: Path, log_pat
                 issue.file = m["file"]
                 if issue.tex_line is None:
                     issue.tex_line = int(m["line"])
+                located.remove(m)
                 break
     if rc != 0 and not parsed.errors:
         generic = ("something bad happened", "the XeTeX engine had", "halted on")
@@ -226,7 +235,8 @@ def _with_format(kind: type[Preamble], tex: Path, engine: Engine, runner: Runner
 
 def _compile_tectonic(tex: Path, engine: Engine, runner: Runner, pdf: Path, log_path: Path,
                       bibliography: bool = False, format_cache: Path | None = None,
-                      figures_ready: Callable[[], None] | None = None) -> CompileResult:
+                      figures_ready: Callable[[], None] | None = None,
+                      keep_going: bool = False) -> CompileResult:
     # split like xelatex's -no-pdf when TeX Live's driver is there to finish the .xdv
     waiting = [figures_ready] if figures_ready else []
     split = bool(waiting) and not bibliography and shutil.which("xdvipdfmx") is not None
@@ -236,12 +246,14 @@ def _compile_tectonic(tex: Path, engine: Engine, runner: Runner, pdf: Path, log_
     def passes(fmt: _FormatUse) -> CompileResult:
         if bibliography:
             # biblatex: tectonic runs biber itself, between the passes it decides on
-            made, log, parsed, _ = _tectonic_pass(tex, engine, runner, pdf, log_path, False, fmt)
+            made, log, parsed, _ = _tectonic_pass(tex, engine, runner, pdf, log_path, False, fmt,
+                                                  keep_going=keep_going)
             return _result(pdf, log, made, parsed)
 
         def one_pass():
             xdv = bool(waiting)
-            made, log, parsed, _ = _tectonic_pass(tex, engine, runner, pdf, log_path, True, fmt, xdv)
+            made, log, parsed, _ = _tectonic_pass(tex, engine, runner, pdf, log_path, True, fmt, xdv,
+                                                  keep_going)
             if xdv and not parsed.errors:
                 waiting.pop()()
                 _xdv_to_pdf(tex, engine, runner, parsed)
@@ -252,17 +264,17 @@ def _compile_tectonic(tex: Path, engine: Engine, runner: Runner, pdf: Path, log_
 
 def _compile_xelatex(tex: Path, engine: Engine, runner: Runner, pdf: Path, log_path: Path,
                      bibliography: bool, format_cache: Path | None = None,
-                     figures_ready: Callable[[], None] | None = None) -> CompileResult:
+                     figures_ready: Callable[[], None] | None = None, keep_going: bool = False) -> CompileResult:
     return _with_format(XelatexPreamble, tex, engine, runner, format_cache,
                         lambda fmt: _xelatex_passes(tex, engine, runner, pdf, log_path, bibliography, fmt,
-                                                    figures_ready))
+                                                    figures_ready, keep_going))
 
 
 def _xelatex_passes(tex: Path, engine: Engine, runner: Runner, pdf: Path, log_path: Path,
                     bibliography: bool, fmt: _FormatUse,
-                    figures_ready: Callable[[], None] | None) -> CompileResult:
-    base = [engine.executable, "-no-shell-escape", "-interaction=nonstopmode", "-halt-on-error",
-            "-file-line-error"]
+                    figures_ready: Callable[[], None] | None, keep_going: bool) -> CompileResult:
+    base = [engine.executable, "-no-shell-escape", "-interaction=nonstopmode",
+            *([] if keep_going else ["-halt-on-error"]), "-file-line-error"]
     waiting = [figures_ready] if figures_ready else []  # until the first pass has typeset
 
     def one_pass():

@@ -33,8 +33,10 @@ class Verification:
         return not self.errors and self.pdf is not None
 
 
-def compile_bundle(tarball: Path, engine: str, workdir: Path, timeout: float = 300) -> Verification:
-    """Unpack ``tarball`` into ``workdir/bundle`` (created empty) and compile main.tex there."""
+def compile_bundle(tarball: Path, engine: str, workdir: Path, timeout: float = 300,
+                   keep_going: bool = False) -> Verification:
+    """Unpack ``tarball`` into ``workdir/bundle`` (created empty) and compile main.tex there.
+    ``keep_going``: on past errors, to list every one (see :mod:`distill_pdf.isolation`)."""
     exe = shutil.which(engine)
     if exe is None:
         raise EngineMissing(f"{engine} is not installed (apt-get install texlive-latex-base"
@@ -45,7 +47,8 @@ def compile_bundle(tarball: Path, engine: str, workdir: Path, timeout: float = 3
     env = {k: v for k, v in os.environ.items() if k not in _KEEP_OUT}
     env.update({"openout_any": "p", "shell_escape": "f", "max_print_line": "100000",
                 "error_line": "254", "half_error_line": "238"})
-    cmd = [exe, "-no-shell-escape", "-interaction=nonstopmode", "-halt-on-error", "main.tex"]
+    cmd = [exe, "-no-shell-escape", "-interaction=nonstopmode", *([] if keep_going else ["-halt-on-error"]),
+           "main.tex"]
     log = ""
     for _ in range(PASSES):
         try:
