@@ -13,13 +13,15 @@ import os
 import re
 import shutil
 import tempfile
+import time
 import warnings
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import compile as engines
-from . import citations, dialects, images, mdx, template
+from . import citations, dialects, images, isolation, mdx, template
 from .errors import CompileTimeout, DistillError, Diagnostic, Diagnostics, UsageError
 from .load import Post, load_post
 from .metadata import Author
@@ -27,7 +29,7 @@ from .parse import parse_post
 from .syntax import typography
 from .resources import user_cache_dir
 from .site import find_site_root
-from .writer.latex import RenderedBody, render_body
+from .writer.latex import RenderedBody
 
 BODY_MARKER = "%%% distill-pdf body"
 OVERFULL_LIMIT_PT = 10.0
@@ -83,6 +85,8 @@ class Project:
     extra_files: dict[str, str] = field(default_factory=dict)  # name -> text (the .bib for biber)
     # figures still being made (images.prepare_image(defer=True)): file -> (stand-in, its making)
     pending: dict[Path, tuple[bytes, Future]] = field(default_factory=dict)
+    # a rendered body -> (the body as main.tex holds it, main.tex): for isolate()
+    refill: Callable[[str], tuple[str, str]] | None = None
 
     def write(self, folder: Path) -> Path:
         folder.mkdir(parents=True, exist_ok=True)
@@ -108,6 +112,18 @@ class Project:
                 if problem is not None:
                     raise _BrokenPromise(problem)
                 shutil.copyfile(figure.source, folder / figure.name)
+
+    def isolate(self, errors, diagnostics: Diagnostics) -> Project | None:
+        """This project with the body blocks the engine ``errors`` come from boxed, each with a
+        warning (:mod:`distill_pdf.isolation`); None when they are not block errors."""
+        if self.refill is None or not isinstance(self.body, isolation.TracedBody):
+            return None
+        boxed = isolation.box_failing_blocks(self.post, self.body, self.body_start, errors, diagnostics)
+        if boxed is None:
+            return None
+        latex, tex = self.refill(boxed[0])
+        return dataclasses.replace(self, tex=tex, body=RenderedBody(latex, boxed[1], self.body.figures),
+                                   body_start=_body_start(tex), refill=None)
 
     def markdown_line(self, tex_line: int | None) -> int:
         """Map a main.tex line back to the Markdown line it was made from."""
@@ -165,20 +181,28 @@ def build_project(post_path: Path, options: Options, diagnostics: Diagnostics,
         return ahead.get(src)
 
     with ahead:
-        body = render_body(post, document, diagnostics, prepare_image=prepare_image,
-                           site_url=options.site_url, citations=cites, html_translator=dialect.html_translator)
-    if mdx_result is not None:
-        body.latex = mdx_result.expand(body.latex)
-    values = template.context(post, body.latex, paper=options.paper, site_url=options.site_url,
-                              bibliography=cites.bibliography_latex() if cites else "",
-                              preamble_extra=(cites.preamble_latex() if cites else "") + dialect.preamble_latex())
-    if extra_values is not None:
-        values.update(extra_values(post, values))
-    tex = _drop_unused_fallback_fonts(template.fill(options.template, values))
-    body_start = tex.split("\n").index(BODY_MARKER) + 2
-    return Project(post, tex, body, body_start, needs_biber=bool(cites and cites.needs_biber),
+        body = isolation.render_body(post, document, diagnostics, prepare_image=prepare_image,
+                                     site_url=options.site_url, citations=cites,
+                                     html_translator=dialect.html_translator)
+
+    def refill(raw: str) -> tuple[str, str]:
+        latex = mdx_result.expand(raw) if mdx_result is not None else raw
+        values = template.context(post, latex, paper=options.paper, site_url=options.site_url,
+                                  bibliography=cites.bibliography_latex() if cites else "",
+                                  preamble_extra=(cites.preamble_latex() if cites else "") + dialect.preamble_latex())
+        if extra_values is not None:
+            values.update(extra_values(post, values))
+        return latex, _drop_unused_fallback_fonts(template.fill(options.template, values))
+
+    body.latex, tex = refill(body.raw)
+    return Project(post, tex, body, _body_start(tex), needs_biber=bool(cites and cites.needs_biber),
                    image_sources=list(dict.fromkeys(image_sources)),
-                   extra_files=cites.build_files() if cites else {}, pending=ahead.pending)
+                   extra_files=cites.build_files() if cites else {}, pending=ahead.pending, refill=refill)
+
+
+def _body_start(tex: str) -> int:
+    """The main.tex line (from 1) where the body begins."""
+    return tex.split("\n").index(BODY_MARKER) + 2
 
 
 class _CarriedAux:
@@ -211,6 +235,16 @@ class _CarriedAux:
                     os.replace(tmp, self.folder / path.name)
         except OSError:
             pass
+
+
+def _forget_aux(build: Path, carried: _CarriedAux | None) -> None:
+    """Back to the files the first run started from: what it wrote came from blocks since
+    boxed (a longtable's widths, a label), and a line of it gone would cost another pass."""
+    for path in build.glob("main.*"):
+        if path.suffix.lower() in engines.TEX_WRITES:
+            path.unlink()
+    if carried:
+        carried.restore(build)
 
 
 class _ImagesAhead:
@@ -320,15 +354,28 @@ def _compile_project(project: Project, post_path: Path, output: Path, engine, op
         carried = None if project.needs_biber else _CarriedAux(cache_dir(options), post_path, options, engine)
         if carried:
             carried.restore(Path(tmp))
-        try:
-            result = engines.compile_tex(tex_path, engine, timeout=options.timeout,
-                                         bibliography=project.needs_biber,
-                                         format_cache=cache_dir(options) / "formats",
-                                         figures_ready=lambda: project.finish_figures(Path(tmp)))
-        except CompileTimeout as exc:  # name the post, not the temp main.tex
-            raise CompileTimeout(f"{exc.message} and was stopped (a long post needs a larger --timeout)",
-                                 post_path) from None
+        deadline = time.monotonic() + options.timeout
+
+        def run(keep_going: bool):
+            try:
+                return engines.compile_tex(tex_path, engine, timeout=max(deadline - time.monotonic(), 1.0),
+                                           bibliography=project.needs_biber,
+                                           format_cache=cache_dir(options) / "formats",
+                                           figures_ready=lambda: project.finish_figures(Path(tmp)),
+                                           keep_going=keep_going)
+            except CompileTimeout as exc:  # name the post, not the temp main.tex
+                raise CompileTimeout(f"{exc.message} and was stopped (a long post needs a larger --timeout)",
+                                     post_path) from None
+        # not --strict: the first run goes on past errors, to find every block that fails
+        result = run(keep_going=not options.strict)
         project.finish_figures(Path(tmp))  # when the engine stopped before it needed them
+        isolated = project.isolate(result.errors, diagnostics) if result.errors and not options.strict else None
+        if isolated is not None:  # one more run, with those blocks boxed (isolation.py)
+            project = isolated
+            tex_path.write_text(project.tex, encoding="utf-8")
+            _forget_aux(Path(tmp), carried)
+            first, result = result, run(keep_going=False)
+            result.passes += first.passes
         if carried and not result.errors and result.pdf.exists():
             carried.save(Path(tmp))
         if options.keep_build:

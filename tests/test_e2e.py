@@ -164,8 +164,8 @@ def test_failed_run_removes_stale_pdf(tmp_path):
 
 def test_latex_error_reported_at_markdown_line(tmp_path):
     post = write_post(tmp_path, "para one\n\npara two\n\n$$\n\\frac{1}{2} \\undefinedmacro\n$$\n")
-    with pytest.raises(DistillError) as info:
-        distill_pdf.render(post, tmp_path / "e.pdf")
+    with pytest.raises(DistillError) as info:  # strict: else the block is boxed (test_isolation.py)
+        distill_pdf.render(post, tmp_path / "e.pdf", strict=True)
     assert info.value.line == 8
     assert "Undefined control sequence" in str(info.value)
 

@@ -327,5 +327,6 @@ def test_random_posts_compile_alone(tmp_path_factory, request):
             assert exc.line is not None and "LaTeX error" not in exc.message, str(exc)
             return
         assert not [w for w in result.warnings if "Missing character" in w.message]
+        assert not [w for w in result.warnings if "could not typeset this block" in w.message]
 
     check()

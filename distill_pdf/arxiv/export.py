@@ -10,7 +10,10 @@
 3. run the named checks (:mod:`distill_pdf.arxiv.checks`); a failed one stops the
    export unless ``allow_incomplete``;
 4. pack a reproducible tarball, unpack it into a fresh empty folder and compile it
-   there with the bundle's engine, twice; an error there is an error here;
+   there with the bundle's engine, twice; an error there is an error here, but for
+   blocks of the post the engine rejects: unless ``strict``, those are boxed
+   (:mod:`distill_pdf.isolation`), with a warning, and the bundle packed and compiled
+   once more;
 5. publish ``<slug>-arxiv.tar.gz`` and ``<slug>-arxiv.pdf`` (the PDF of that very
    compile) into the output folder, each by an atomic rename.
 """
@@ -76,7 +79,7 @@ def export_arxiv(post: str | Path, out_dir: str | Path, *, engine: str = "pdflat
     targets = (out_dir / f"{slug}-arxiv.tar.gz", out_dir / f"{slug}-arxiv.pdf")
     try:
         return _package(project, tex, unsupported, engine, diagnostics, targets, allow_incomplete,
-                        options.timeout, keep_build)
+                        options.timeout, keep_build, options.strict)
     except (DistillError, KeyboardInterrupt):
         for target in targets:  # a failed export leaves no stale bundle behind
             target.unlink(missing_ok=True)
@@ -156,7 +159,7 @@ def readme(engine: str) -> dict:
 
 def _package(project: Project, tex: str, unsupported: dict[str, int], engine: str,
              diagnostics: Diagnostics, targets: tuple[Path, Path], allow_incomplete: bool,
-             timeout: float, keep_build) -> ArxivResult:
+             timeout: float, keep_build, strict: bool = False) -> ArxivResult:
     files = _bundle_files(project, tex, engine)
     names = sorted(files)
     placeholders = [d.message.removeprefix("image ").split(": ")[0] for d in diagnostics
@@ -179,12 +182,15 @@ def _package(project: Project, tex: str, unsupported: dict[str, int], engine: st
         diagnostics.warn(f"check {check}")
     workdir = fresh_workdir()
     try:
-        packed = workdir / "bundle.tar.gz"
-        size = write_tarball(files, packed)
+        packed, size, result = _pack_and_verify(files, project, engine, workdir, timeout, not strict)
+        boxed = None if result.ok or strict else _isolated(project, engine, result.errors, diagnostics)
+        if boxed is not None:  # once more, with the blocks the engine rejected boxed
+            project, tex = boxed
+            files = _bundle_files(project, tex, engine)
+            names = sorted(files)
+            shutil.rmtree(workdir / "bundle")
+            packed, size, result = _pack_and_verify(files, project, engine, workdir, timeout, False)
         report.append(named_checks.check_size(files, size))
-        if member_names(packed) != names:
-            raise DistillError("the tarball does not hold the files it should", project.post.path)
-        result = compile_bundle(packed, engine, workdir, timeout=timeout)
         if keep_build:
             shutil.copytree(workdir / "bundle", Path(keep_build), dirs_exist_ok=True)
         if not result.ok:
@@ -208,6 +214,26 @@ def _package(project: Project, tex: str, unsupported: dict[str, int], engine: st
         shutil.rmtree(workdir, ignore_errors=True)
     return ArxivResult(tarball, pdf, engine, report, list(diagnostics), names, size, _page_count(pdf),
                        result.log)
+
+
+def _pack_and_verify(files: dict[str, bytes | Path], project: Project, engine: str, workdir: Path,
+                     timeout: float, keep_going: bool):
+    """(the tarball, its size, the compile of its contents in an empty folder)."""
+    packed = workdir / "bundle.tar.gz"
+    size = write_tarball(files, packed)
+    if member_names(packed) != sorted(files):
+        raise DistillError("the tarball does not hold the files it should", project.post.path)
+    return packed, size, compile_bundle(packed, engine, workdir, timeout=timeout, keep_going=keep_going)
+
+
+def _isolated(project: Project, engine: str, errors, diagnostics: Diagnostics) -> tuple[Project, str] | None:
+    """The project with the blocks ``errors`` come from boxed, and its main.tex for ``engine``
+    (made in the same text mode as the first); None when they are not block errors."""
+    with contextlib.nullcontext() if engine == "xelatex" else pdflatex_text():
+        boxed = project.isolate(errors, diagnostics)
+    if boxed is None:
+        return None
+    return boxed, boxed.tex if engine == "xelatex" else convert_leftover_unicode(boxed.tex, {})
 
 
 def _prose(markdown: str) -> str:

@@ -86,6 +86,8 @@ def audit_post(post: Path, name: str, engine: str = "xelatex") -> Record:
             record.seconds = time.monotonic() - started
             return record
         record.pages = result.pages
+        boxed = [str(w) for w in result.warnings if w.message.startswith("could not typeset this block")]
+        record.error = boxed[0][:300] if boxed else ""  # a block the engine rejected counts as an error
         body = (build / "main.tex").read_text(encoding="utf-8").split(BODY_MARKER, 1)[-1]
         record.images_placed = len(_PLACED.findall(body))
         record.placeholders = len(_PLACEHOLDER.findall(body))
