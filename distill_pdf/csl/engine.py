@@ -166,7 +166,7 @@ class Engine:
         citeproc-py does not apply)."""
         if not self.quote_punctuation:
             return text
-        return re.sub("((?:</[a-z]+>)*)([\u201d\u2019])((?:</[a-z]+>)*)([.,])(?![.,\d])", r"\4\1\2\3", text)
+        return re.sub(r"((?:</[a-z]+>)*)([\u201d\u2019])((?:</[a-z]+>)*)([.,])(?![.,\d])", r"\4\1\2\3", text)
 
     # -- the reference list ------------------------------------------------------
     def entries(self) -> list[tuple[str, str, str]]:

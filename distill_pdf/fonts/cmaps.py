@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Iterable
 
 from .catalogue import FALLBACKS, FONT_DIR, ROLES, font_files
-from .coverage import COVERAGE_FILE, COVERAGE_VERSION, coverage_data
+from .coverage import COVERAGE_FILE, COVERAGE_VERSION, forget
 from .runs import font_of_cluster
 
 
@@ -63,7 +63,7 @@ def rebuild_coverage(write: bool = True) -> dict:
         data["files"][p.relative_to(FONT_DIR).as_posix()] = p.stat().st_size
     if write:
         COVERAGE_FILE.write_text(json.dumps(data, separators=(",", ":")) + "\n")
-        coverage_data.cache_clear()
+        forget()
         font_of_cluster.cache_clear()
     return data
 

@@ -54,3 +54,9 @@ def covers(font: str, ch: str) -> bool:
 def shares_glyph(key: str, ch: str) -> bool:
     """Does fallback ``key`` draw ``ch`` with a glyph other characters use too?"""
     return ord(ch) in _ranges("shared", key)
+
+
+def forget() -> None:
+    """Drop what was read, once coverage.json has been rewritten."""
+    coverage_data.cache_clear()
+    _ranges.cache_clear()
