@@ -336,8 +336,10 @@ def build(job: Job) -> PostStatus:
         warnings = [str(w) for w in result.warnings]
         cache.save(job.name, {
             "source": source,
-            "assets": incremental.hash_inputs(asset_paths(job, result.image_sources), job.base),
-            "bibliography": incremental.hash_inputs(bibliography_paths(job), job.base),
+            "assets": incremental.hash_inputs(asset_paths(job.source, job.options, result.image_sources),
+                                              job.base),
+            "bibliography": incremental.hash_inputs(bibliography_paths(job.source, job.options, job.base),
+                                                    job.base),
             "bib_folders": {incremental.relative(job.source.parent, job.base):
                             incremental.bib_names(job.source.parent)},
             "image_sources": result.image_sources,
@@ -352,13 +354,13 @@ def build(job: Job) -> PostStatus:
                        warnings=warnings, reason=reason, source=job.source, name=job.name)
 
 
-def asset_paths(job: Job, image_sources: list[str]) -> list[Path]:
-    """Every local file an image `src` may resolve to, as images.py looks for it."""
+def asset_paths(source: Path, options: dict[str, Any], image_sources: list[str]) -> list[Path]:
+    """Every local file an image `src` of the post at ``source`` may resolve to, as images.py
+    looks for it (batch hashes them; watch watches them)."""
     from urllib.parse import unquote, urlsplit
 
     from .site import find_site_root
-    options = job.options
-    site_root = Path(options["site_root"]).resolve() if options.get("site_root") else find_site_root(job.source)
+    site_root = Path(options["site_root"]).resolve() if options.get("site_root") else find_site_root(source)
     public = Path(options["public_dir"]).resolve() if options.get("public_dir") else site_root / "public"
     aliases = {"~/": site_root / "src", "@/": site_root / "src",
                **{k: Path(v) for k, v in (options.get("aliases") or {}).items()}}
@@ -374,26 +376,26 @@ def asset_paths(job: Job, image_sources: list[str]) -> list[Path]:
         elif path.startswith("/"):
             paths += [public / path.lstrip("/"), site_root / path.lstrip("/")]
         else:
-            paths.append(job.source.parent / path)
+            paths.append(source.parent / path)
     return [Path(os.path.normpath(p)) for p in paths]
 
 
-def bibliography_paths(job: Job) -> list[Path]:
+def bibliography_paths(source: Path, options: dict[str, Any], base: Path) -> list[Path]:
     """--bib / config files, and the post's own `bibliography:` front matter."""
-    paths = [Path(p).resolve() for p in job.options.get("bib") or ()]
-    meta = read_front_matter(job.source)
+    paths = [Path(p).resolve() for p in options.get("bib") or ()]
+    meta = read_front_matter(source)
     value = meta.get("bibliography", meta.get("bib"))
     names = [value] if isinstance(value, str) else [v for v in value if isinstance(v, str)] \
         if isinstance(value, list) else []
     for name in names:
-        beside = job.source.parent / name
-        paths.append(beside if beside.exists() or name.startswith(".") else job.base / name.lstrip("/"))
-    dialect = job.options.get("dialect") or "auto"
-    if dialect == "jekyll" or (dialect == "auto" and dialects.is_jekyll(meta, job.source)):
+        beside = source.parent / name
+        paths.append(beside if beside.exists() or name.startswith(".") else base / name.lstrip("/"))
+    dialect = options.get("dialect") or "auto"
+    if dialect == "jekyll" or (dialect == "auto" and dialects.is_jekyll(meta, source)):
         # al-folio keeps them in assets/bibliography/
         from .dialects import jekyll
-        paths += jekyll.bibliography_paths(meta, job.source)
-    return paths + sorted(job.source.parent.glob("*.bib"))  # used when nothing names a bibliography
+        paths += jekyll.bibliography_paths(meta, source)
+    return paths + sorted(source.parent.glob("*.bib"))  # used when nothing names a bibliography
 
 
 def _status(entry: PostEntry | None, output: Path, status: str, *, source: Path | None = None,

@@ -153,6 +153,29 @@ def batch(content_dir, out_dir, jobs, force, drafts, only, exclude, shard, repor
 
 
 @main.command()
+@click.argument("target", metavar="POST|DIR", type=click.Path(path_type=Path, exists=True))
+@click.option("-o", "--output", type=click.Path(path_type=Path),
+              help="The PDF (for a post) or the folder for <name>.pdf (for a folder); default: beside each post.")
+@engine_options
+def watch(target, output, **kw):
+    """Build, then rebuild whenever the post, an image, the bibliography, the template or the
+    config changes; the last good PDF stays while a build fails."""
+    from .watch import Build, Watcher
+
+    def report(item) -> None:
+        if isinstance(item, Build):
+            style = "red" if item.error else "green"
+            err.print(f"[{style}]{item.line()}[/{style}]", markup=True, highlight=False)
+        else:
+            err.print(item, markup=False)
+    with _reporting():
+        try:
+            Watcher(target, output, _options(**kw), _given(kw), report).run()
+        except KeyboardInterrupt:
+            err.print("stopped")
+
+
+@main.command()
 @click.argument("post", type=click.Path(path_type=Path))
 @click.option("-o", "--output", "out_dir", required=True, type=click.Path(path_type=Path, file_okay=False),
               help="Folder for <slug>-arxiv.tar.gz (the sources) and <slug>-arxiv.pdf.")
