@@ -6,13 +6,21 @@ PYTHON ?= python3
 APT_PACKAGES := texlive-xetex texlive-latex-extra texlive-latex-recommended texlive-fonts-recommended \
                 texlive-bibtex-extra texlive-plain-generic biber latexmk poppler-utils librsvg2-bin
 
-.PHONY: setup system-packages python-packages tectonic demo test bench
+# node and npm for the Astro integration's test (tests/test_astro_integration.py installs the
+# fixture site from npm). Installed only when npm is missing: a NodeSource nodejs, which carries
+# its own npm, conflicts with Debian's npm package.
+NODE_PACKAGES := nodejs npm
 
-setup: system-packages python-packages tectonic
+.PHONY: setup system-packages node python-packages tectonic demo test bench
+
+setup: system-packages node python-packages tectonic
 
 system-packages:
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(APT_PACKAGES)
+
+node:
+	command -v npm >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(NODE_PACKAGES)
 
 python-packages:
 	$(PYTHON) -m pip install -q --disable-pip-version-check -e '.[test]'
