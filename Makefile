@@ -4,16 +4,17 @@
 #   make bench  installs everything and runs the benchmark against pandoc (bench/README.md)
 PYTHON ?= python3
 APT_PACKAGES := texlive-xetex texlive-latex-extra texlive-latex-recommended texlive-fonts-recommended \
-                texlive-bibtex-extra texlive-plain-generic biber latexmk poppler-utils librsvg2-bin
+                texlive-bibtex-extra texlive-plain-generic biber latexmk poppler-utils librsvg2-bin \
+                chromium fonts-liberation
 
 # node and npm for the Astro integration's test (tests/test_astro_integration.py installs the
 # fixture site from npm). Installed only when npm is missing: a NodeSource nodejs, which carries
 # its own npm, conflicts with Debian's npm package.
 NODE_PACKAGES := nodejs npm
 
-.PHONY: setup system-packages node python-packages tectonic demo test bench
+.PHONY: setup system-packages node python-packages tectonic figures demo test bench
 
-setup: system-packages node python-packages tectonic
+setup: system-packages node python-packages tectonic figures
 
 system-packages:
 	apt-get update -qq
@@ -30,6 +31,11 @@ python-packages:
 
 tectonic:
 	tools/install-tectonic
+
+# diagrams and interactive figures: the pinned JavaScript libraries, fetched with npm into
+# the cache folder (chromium comes from APT_PACKAGES, npm from the node step)
+figures: node python-packages
+	distill-pdf figures install
 
 demo: setup
 	distill-pdf examples/distill-demo/post.md -o out/distill-demo.pdf
