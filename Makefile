@@ -35,7 +35,7 @@ tectonic:
 # diagrams and interactive figures: the pinned JavaScript libraries, fetched with npm into
 # the cache folder (chromium comes from APT_PACKAGES, npm from the node step)
 figures: node python-packages
-	distill-pdf figures install
+	$(PYTHON) -m distill_pdf figures install
 
 demo: setup
 	distill-pdf examples/distill-demo/post.md -o out/distill-demo.pdf
