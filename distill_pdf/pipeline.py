@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import compile as engines
-from . import citations, dialects, images, isolation, mdx, template
+from . import citations, dialects, figures, images, isolation, mdx, template
 from .errors import CompileTimeout, DistillError, Diagnostic, Diagnostics, UsageError
 from .load import Post, load_post
 from .metadata import Author
@@ -180,10 +180,12 @@ def build_project(post_path: Path, options: Options, diagnostics: Diagnostics,
         image_sources.append(src)
         return ahead.get(src)
 
+    drawn = figures.FigureRenderer((site_root, ctx.public_dir), cache_dir(options), options.allow_remote,
+                                   post_url=options.post_url)
     with ahead:
         body = isolation.render_body(post, document, diagnostics, prepare_image=prepare_image,
                                      site_url=options.site_url, citations=cites,
-                                     html_translator=dialect.html_translator)
+                                     html_translator=dialect.html_translator, figures=drawn)
 
     def refill(raw: str) -> tuple[str, str]:
         latex = mdx_result.expand(raw) if mdx_result is not None else raw

@@ -244,7 +244,7 @@ class HtmlTranslator(HTMLParser):
         src = attrs.get("src") or attrs.get("data") or next(iter(sources), "")
         poster = attrs.get("poster") if tag == "video" else None
         if not poster:
-            self.emit(self.r.embed(tag, src))
+            self.emit(self.r.embed(tag, src, attrs))
             return
         self.r.warn(f"<video> printed as its poster image {poster}")
         link = self.r._absolute_url(src) if src else None

@@ -18,7 +18,7 @@ from .. import fonts
 from ..errors import DistillError, Diagnostics
 from ..load import Post
 from ..parse import Document
-from . import code, displaymath, tables
+from . import code, displaymath, interactive, tables
 from .html import HtmlTranslator
 from .mathcheck import MathError, check_math, katex_compatible
 from .mathjax import translate
@@ -55,7 +55,7 @@ class LatexRenderer(BaseRenderer):
 
     def __init__(self, post: Post, document: Document, diagnostics: Diagnostics,
                  prepare_image: ImagePreparer | None = None, site_url: str | None = None,
-                 citations: Any = None, html_translator: type | None = None):
+                 citations: Any = None, html_translator: type | None = None, figures: Any = None):
         super().__init__()
         self.post = post
         self.document = document
@@ -63,6 +63,7 @@ class LatexRenderer(BaseRenderer):
         self.prepare_image = prepare_image
         self.site_url = site_url.rstrip("/") + "/" if site_url else None
         self.citations = citations
+        self.drawing = figures  # a figures.FigureRenderer: fences and embeds drawn by a browser
         self.line = post.body_line
         self.html = (html_translator or HtmlTranslator)(self)  # a dialect may bring its own
         self.figures: dict[Path, Figure] = {}
@@ -353,11 +354,9 @@ class LatexRenderer(BaseRenderer):
             return f"\\dpinlineimage{{{name}}}"
         return f"\\dpblockimage{{{_width(prepared)}}}{{{name}}}"
 
-    def embed(self, tag: str, src: str) -> str:
-        self.warn(f"<{tag}> cannot be printed; a link to the online version stands in")
-        target = self._absolute_url(src) if src else None
-        link = f"\\href{{{escape_url(target)}}}{{{escape(target)}}}" if target else ""
-        return f"\\dpinteractive{{{escape(tag)}}}{{{link}}}"
+    def embed(self, tag: str, src: str, attrs: dict | None = None) -> str:
+        """An <iframe>, <video> ...: printed when a browser can draw it, else a framed note."""
+        return interactive.embed(self, tag, src, attrs or {})
 
     def _prepare(self, src: str):
         if not src:
@@ -451,12 +450,8 @@ class LatexRenderer(BaseRenderer):
 
     # -- tokens of the syntax plugins (distill_pdf/syntax) ---------------------
     def diagram(self, token, state):
-        """A diagram the blog draws with JavaScript (Mermaid, Chart.js, ...): its source, framed
-        as code under a label naming its kind, and a warning."""
-        label = token["attrs"]["label"]
-        self.warn(f"{label} printed as its source")
-        source = self.block_code({"raw": token["raw"], "attrs": {"info": token["attrs"].get("language")}}, state)
-        return f"\\par\\dpdetailstitle{{{escape(label)}}}\\nopagebreak\n{source}\n"
+        """A diagram the blog draws with JavaScript (Mermaid, Chart.js, ...): see writer/interactive.py."""
+        return interactive.diagram(self, token, state)
 
     def dropped(self, token, state):
         """Markup with no print form (a Hugo shortcode, a directive with nothing to show)."""

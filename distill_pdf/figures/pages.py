@@ -1,0 +1,133 @@
+"""One web page per figure kind: the blog's own drawing code, made to finish and to hold still.
+
+Why pages of our own: the blog's page (theme, scripts, lazy loading) is not at hand, and
+printing wants a figure alone, at the top left of an empty page, drawn without animation,
+with the print's own sans font. Each page sets ``window.__dpDone``, a promise that settles
+once the figure is drawn, and marks the element to crop with ``id="dp-figure"``.
+Libraries load from ``/__distill_pdf__/lib/<npm name>`` (browser.py serves them)."""
+from __future__ import annotations
+
+import html
+import json
+
+COLUMN_PX = 720  # the width figures are drawn at: the print column at 96 px/in, a little wider
+CHART_HEIGHT_PX = 400
+# a TrueType sans (fonts-liberation): Chromium prints CFF fonts as Type 3, whose text
+# pdftotext and copy-paste cannot always read back
+FONT = "Liberation Sans"
+
+_HEAD = f"""<!doctype html><html><head><meta charset="utf-8">
+<style>
+html, body {{ margin: 0; padding: 0; background: white; font-family: '{FONT}', sans-serif; }}
+#dp-box {{ width: {COLUMN_PX}px; }}
+#dp-figure {{ display: block; }}
+</style>"""
+
+# each kind's drawing code: `source` is the fence's text, `box` the element to draw into
+_DRAW = {
+    "mermaid": ("mermaid", """
+mermaid.initialize({startOnLoad: false, securityLevel: 'strict', theme: 'default',
+                    fontFamily: "'%s', sans-serif", deterministicIds: true});
+const {svg} = await mermaid.render('dp-mermaid', source);
+box.innerHTML = svg;
+const drawn = box.querySelector('svg');
+const width = drawn.getBoundingClientRect().width;
+drawn.style.maxWidth = 'none';
+drawn.style.display = 'block';
+drawn.setAttribute('width', width);
+box.style.display = 'inline-block';
+box.id = 'dp-figure';  // not the svg's own id: mermaid's styles select it""" % FONT),
+    "chartjs": ("chart.js", f"""
+const config = JSON.parse(source);
+config.options = Object.assign({{}}, config.options, {{animation: false, responsive: false}});
+Chart.defaults.font.family = "'{FONT}', sans-serif";
+const canvas = document.createElement('canvas');
+canvas.width = {COLUMN_PX}; canvas.height = {COLUMN_PX // 2}; canvas.id = 'dp-figure';
+box.appendChild(canvas);
+new Chart(canvas, config);"""),
+    "echarts": ("echarts", f"""
+box.style.height = '{CHART_HEIGHT_PX}px'; box.id = 'dp-figure';
+const chart = echarts.init(box, null, {{renderer: 'svg'}});
+const option = JSON.parse(source);
+option.animation = false;
+option.textStyle = Object.assign({{fontFamily: "'{FONT}', sans-serif"}}, option.textStyle);
+chart.setOption(option);"""),
+    "vega_lite": ("vega-embed", """
+const result = await vegaEmbed(box, JSON.parse(source), {renderer: 'svg', actions: false,
+    config: {font: "'%s', sans-serif"}});
+await result.view.runAsync();
+box.querySelector('svg').id = 'dp-figure';""" % FONT),
+    "plotly": ("plotly.js-dist-min", f"""
+const spec = JSON.parse(source);
+const layout = Object.assign({{width: {COLUMN_PX}, height: {CHART_HEIGHT_PX}}}, spec.layout,
+    {{font: Object.assign({{family: "'{FONT}', sans-serif"}}, (spec.layout || {{}}).font)}});
+box.id = 'dp-figure';
+await Plotly.newPlot(box, spec.data || [], layout, {{staticPlot: true, displayModeBar: false}});"""),
+}
+_DRAW["vega-lite"] = _DRAW["vega_lite"]
+_DRAW["vega"] = _DRAW["vega_lite"]
+KINDS = frozenset(_DRAW)
+_NEEDS = {"vega-embed": ("vega", "vega-lite", "vega-embed")}
+
+
+def libraries_for(kind: str) -> tuple[str, ...]:
+    library = _DRAW[kind][0]
+    return _NEEDS.get(library, (library,))
+
+
+def fence_page(kind: str, source: str) -> str:
+    scripts = "".join(f'<script src="/__distill_pdf__/lib/{name}"></script>' for name in libraries_for(kind))
+    return f"""{_HEAD}{scripts}</head><body><div id="dp-box"><div id="dp-draw"></div></div>
+<script>
+window.__dpDone = (async () => {{
+  await document.fonts.load("16px '{FONT}'");
+  const source = {json.dumps(source)};
+  const box = document.getElementById('dp-draw');
+  {_DRAW[kind][1]}
+  await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+}})();
+</script></body></html>"""
+
+
+def iframe_page(src: str, width: int, height: int) -> str:
+    """The blog's own interactive page in a frame of the size the post gives it; settled
+    once it has loaded and its scripts have had a moment (plots draw after load)."""
+    return f"""{_HEAD}</head><body>
+<iframe id="dp-figure" src="{html.escape(src)}" width="{width}" height="{height}"
+        style="border: 0; display: block" scrolling="no"></iframe>
+<script>
+window.__dpDone = new Promise((resolve, reject) => {{
+  const frame = document.getElementById('dp-figure');
+  frame.addEventListener('load', () => setTimeout(resolve, 1200));
+  frame.addEventListener('error', () => reject(new Error('the page did not load')));
+}});
+</script></body></html>"""
+
+
+def video_page(src: str) -> str:
+    """A video's first frame (a tenth of a second in: the very first is often black)."""
+    return f"""{_HEAD}</head><body>
+<video id="dp-figure" src="{html.escape(src)}" muted preload="auto" style="display: block; max-width: {COLUMN_PX}px"></video>
+<script>
+window.__dpDone = new Promise((resolve, reject) => {{
+  const video = document.getElementById('dp-figure');
+  video.addEventListener('error', () => reject(new Error('the browser cannot play this video')));
+  video.addEventListener('loadeddata', () => {{
+    video.addEventListener('seeked', () => requestAnimationFrame(() => resolve()), {{once: true}});
+    video.currentTime = Math.min(0.1, (video.duration || 1) / 2);
+  }}, {{once: true}});
+}});
+</script></body></html>"""
+
+
+# What printing needs to know once a page has settled: the figure's box, and whether it
+# holds a canvas (printed as a 2x screenshot: a canvas in a PDF is a 1x bitmap anyway).
+MEASURE = """(() => {
+  const el = document.getElementById('dp-figure');
+  const r = el.getBoundingClientRect();
+  const docs = [document];
+  if (el.tagName === 'IFRAME' && el.contentDocument) docs.push(el.contentDocument);
+  const painted = docs.some(d => Array.from(d.querySelectorAll('canvas, video')).some(c => {
+    const b = c.getBoundingClientRect(); return b.width > 1 && b.height > 1; }));
+  return {x: r.left, y: r.top, width: r.width, height: r.height, raster: painted || el.tagName === 'VIDEO'};
+})()"""
