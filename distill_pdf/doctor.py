@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import bundle, engines, resources
+from . import bundle, engines, figures, resources
 from .errors import DistillError
 from .version import __version__
 
@@ -131,6 +131,22 @@ def _cache() -> Check:
                  f"preamble{'s' if len(formats) != 1 else ''}, made by the first run of each template)")
 
 
+def _figures() -> Check:
+    """Optional: diagrams and interactive figures need Chromium and the pinned libraries."""
+    from .figures import libraries
+    chromium = figures.find_chromium()
+    missing = libraries.missing()
+    if chromium is None:
+        return Check("figures", False, "no Chromium: diagrams and interactive figures print as framed notes",
+                     "sudo apt-get install chromium fonts-liberation npm && distill-pdf figures install",
+                     needed=False)
+    if missing:
+        return Check("figures", False, f"{chromium}; libraries not installed ({', '.join(missing)})",
+                     "distill-pdf figures install   (fetches them with npm)", needed=False)
+    return Check("figures", True, f"{chromium}; {len(libraries.PINNED)} libraries in {libraries.library_dir()}",
+                 needed=False)
+
+
 def _trial(engine: str) -> Check:
     from .pipeline import render
     with tempfile.TemporaryDirectory(prefix="distill-pdf-doctor-") as tmp:
@@ -151,7 +167,7 @@ def diagnose(trial: bool = True) -> Report:
     checks = _shipped_files()
     tectonic_checks, has_bundle = _tectonic()
     xelatex_check, has_xelatex = _xelatex()
-    checks += [*tectonic_checks, xelatex_check, _biber(), _cache()]
+    checks += [*tectonic_checks, xelatex_check, _biber(), _figures(), _cache()]
     tectonic_ok = tectonic_checks[0].ok and has_bundle
     engine = "tectonic" if tectonic_ok else "xelatex" if has_xelatex else None
     if engine is None:
