@@ -235,6 +235,23 @@ def bundle_build(dest, roots):
         err.print(f"[green]bundle[/green] {dest}: {count} files")
 
 
+@main.group("figures")
+def figures_group():
+    """Diagrams and interactive figures drawn by headless Chromium."""
+
+
+@figures_group.command("install")
+def figures_install():
+    """Fetch the pinned JavaScript libraries (mermaid, plotly, vega, chart.js, echarts) with npm."""
+    from .figures import libraries
+    problems = libraries.install(log=lambda line: err.print(f"[green]figures[/green] {line}"))
+    for problem in problems:
+        err.print(f"[red]error[/red] {problem}")
+    if problems:
+        sys.exit(2)
+    err.print(f"[green]figures[/green] libraries in {libraries.library_dir()}")
+
+
 @main.command()
 @click.option("--no-test-page", is_flag=True, help="Only look; do not typeset the test page.")
 def doctor(no_test_page):
