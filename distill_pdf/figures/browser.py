@@ -111,6 +111,8 @@ class Browser:
             message = (details.get("exception") or {}).get("description") or details.get("text", "script error")
             raise FigureFailed(message.split("\n")[0] + _blocked_note(route))
         box = answer["result"]["value"]
+        if route.blocked:  # drawn without its data: an empty chart is no figure
+            raise FigureFailed("drawn without what it asked for" + _blocked_note(route))
         if box["width"] < 1 or box["height"] < 1:
             raise FigureFailed("the figure drew nothing" + _blocked_note(route))
         return box
@@ -154,7 +156,8 @@ class Browser:
         elif route.allow_remote:
             self.connection.send("Fetch.continueRequest", {"requestId": request_id}, session)
         else:
-            route.blocked.append(url)
+            if params.get("resourceType") in _ESSENTIAL:
+                route.blocked.append(url)
             self.connection.send("Fetch.failRequest", {"requestId": request_id, "errorReason": "BlockedByClient"},
                                  session)
 
@@ -162,6 +165,9 @@ class Browser:
         self.connection.close()
         shutil.rmtree(self.profile, ignore_errors=True)
 
+
+# what a figure cannot be drawn without (a blocked web font or image is only a lesser figure)
+_ESSENTIAL = {"Document", "Script", "XHR", "Fetch"}
 
 _PIN = """(() => { for (const el of [document.documentElement, document.body, document.getElementById('dp-box')]) {
   if (el) { el.style.width = '%dpx'; el.style.height = '%dpx'; el.style.overflow = 'hidden'; } } })()"""

@@ -3,12 +3,15 @@
 Why: printing must not depend on the network (nor on a CDN serving the same bytes next
 year). ``distill-pdf figures install`` (run by ``make setup``) fetches each pinned package
 with npm (``npm pack``: the package alone, none of its build dependencies) and unpacks it
-under ``<cache>/figures/lib/<name>@<version>``. Pages that ask a CDN for one of them
+under ``<data>/figure-libraries/<name>@<version>``, where ``<data>`` is ``$DISTILL_PDF_DATA``,
+else ``$XDG_DATA_HOME/distill-pdf`` (``~/.local/share/distill-pdf``): not the cache folder,
+whose contents may go at any time. Pages that ask a CDN for one of them
 (cdn.plot.ly, cdn.jsdelivr.net, unpkg.com, cdnjs) are answered from there: the version the
 page names is not checked, the pinned one stands in.
 """
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -17,7 +20,6 @@ import tempfile
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from ..resources import user_cache_dir
 
 # npm name -> (pinned version, the browser bundle pages load)
 PINNED = {
@@ -35,7 +37,9 @@ _ALIASES = {"plotly.js": "plotly.js-dist-min", "plotly.js-dist": "plotly.js-dist
 
 
 def library_dir() -> Path:
-    return user_cache_dir() / "figures" / "lib"
+    base = os.environ.get("DISTILL_PDF_DATA") or os.path.join(
+        os.environ.get("XDG_DATA_HOME") or os.path.expanduser("~/.local/share"), "distill-pdf")
+    return Path(base) / "figure-libraries"
 
 
 def package_dir(name: str) -> Path:
@@ -97,7 +101,7 @@ def cdn_file(url: str) -> Path | None:
         return _package_file(m.group(1), (m.group(2) or "").lstrip("/")) if m else None
     if host == "cdnjs.cloudflare.com":
         m = re.match(r"/ajax/libs/([^/]+)/[^/]+/(.+)$", path)
-        return _package_file(m.group(1), "") if m else None
+        return _package_file(m.group(1), m.group(2)) if m else None
     return None
 
 
