@@ -24,6 +24,8 @@ LaTeX package pandoc's default template loads).
 2. The XDV-to-PDF step's share (xelatex -no-pdf, then xdvipdfmx, at its compression levels).
 3. The Python side: build_project (load, parse, render, template) for the seed and for the
    same post ten times over, first call in a fresh process and steady state.
+   Then `distill-pdf watch` on the seed: the rebuild after a one-word edit against the floor
+   (bench/watch_rebuild.py).
 4. The tansanrao archive: `distill-pdf batch -j N` (default engine and citations) cold, against pandoc over the same posts in
    a loop; then an unchanged re-run; then one post touched.
 """
@@ -41,6 +43,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from watch_rebuild import bench_watch, report_lines  # bench/ is on sys.path: run as a script
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = Path("seed/src/content/blog/distill-features-demo.md")
@@ -588,12 +592,15 @@ def main() -> int:
         work = Path(tmp)
         (work / "seed").mkdir()
         results["seed"] = bench_seed(corpus, work / "seed", args.runs, with_tectonic, pandoc)
+        results["watch"] = bench_watch(corpus / SEED, work, args.runs, distill_command(),
+                                       env=dict(os.environ, DISTILL_PDF_CACHE=str(work / "seed" / "cache")))
         if not args.skip_archive:
             (work / "archive").mkdir()
             results["archive"] = bench_archive(corpus, work / "archive", args.archive_runs, args.jobs, pandoc)
     results["machine"]["load_after"] = os.getloadavg()
     results["targets"] = targets(results)
     text = report(results)
+    text += "\n" + "\n".join(report_lines(results["watch"], results["seed"]["rows"][FLOOR]["wall"]))
     print(text)
     Path(args.output).write_text(json.dumps(results, indent=1, default=str) + "\n", encoding="utf-8")
     print(f"wrote {args.output} (load average {results['machine']['load_before'][0]:.1f} before, "

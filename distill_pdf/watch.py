@@ -3,7 +3,9 @@
 Inputs are what batch's build cache tracks (batch.asset_paths, batch.bibliography_paths):
 the post, every local image it uses, its bibliography, the template's files and the site
 config. Their folders are watched (watchfiles, not recursively: a site's node_modules is never
-walked); an event for anything else (the PDF itself, an editor's swap file) builds nothing.
+walked); an event only wakes the watcher, which then builds the posts whose inputs' times or
+sizes changed since their last build, so the PDF itself or an editor's swap file builds
+nothing, and an edit made while the watcher was not yet listening is still seen.
 
 Why a long-lived process is fast: the modules stay imported, and each build reuses what the
 last one left on disk: the precompiled preamble (formats.py), the converted images
@@ -73,7 +75,23 @@ class _Watched:
     post: Path
     output: Path
     inputs: set[Path] = field(default_factory=set)
+    stamps: dict[Path, tuple | None] = field(default_factory=dict)  # the inputs as the last build read them
     warnings: list[str] | None = None  # of the last good build: printed again only when they change
+
+    def stale(self) -> bool:
+        return not self.stamps or _stamps(self.stamps) != self.stamps
+
+
+def _stamps(paths) -> dict[Path, tuple | None]:
+    """What says a file changed: its modification time and size (None: missing)."""
+    out = {}
+    for path in paths:
+        try:
+            info = path.stat()
+            out[path] = (info.st_mtime_ns, info.st_size)
+        except OSError:
+            out[path] = None
+    return out
 
 
 class Watcher:
@@ -140,17 +158,21 @@ class Watcher:
         from .pipeline import publish, render
         started = time.monotonic()
         options = self.options(watched.post)
-        inputs = {watched.post, *bibliography_paths(watched.post, options, find_site_root(watched.post))}
+        named = {Path(p).resolve() for p in (watched.post, *bibliography_paths(watched.post, options,
+                                                                              find_site_root(watched.post)))}
+        inputs = named | watched.inputs  # with the images the last build used
+        stamps = _stamps(inputs)  # before reading: an edit made during the build builds again
         try:
             result = render(_shown(watched.post), scratch / "build.pdf", **options)
-            inputs |= set(asset_paths(watched.post, options, result.image_sources))
+            images = {Path(p).resolve() for p in asset_paths(watched.post, options, result.image_sources)}
             publish(result.pdf, watched.output)
         except DistillError as exc:
-            watched.inputs |= {Path(p).resolve() for p in inputs}  # a fixed post must build again
+            watched.inputs, watched.stamps = inputs, stamps  # kept: a fixed post must build again
             return Build(watched.post, watched.output, time.monotonic() - started, error=str(exc))
         finally:
             (scratch / "build.pdf").unlink(missing_ok=True)
-        watched.inputs = {Path(p).resolve() for p in inputs}
+        watched.inputs = named | images
+        watched.stamps = {**_stamps(images - inputs), **{p: stamps[p] for p in watched.inputs if p in stamps}}
         return Build(watched.post, watched.output, time.monotonic() - started, result.pages,
                      [str(w) for w in result.warnings])
 
@@ -162,31 +184,34 @@ class Watcher:
                 self.report(f"  {warning}")
             watched.warnings = build.warnings
 
-    def affected(self, changed: set[Path]) -> list[_Watched]:
-        """The posts to build again after ``changed``: all of them when a shared input changed."""
-        if changed & self.shared_inputs():
-            return list(self.posts.values())
-        return [w for w in self.posts.values() if changed & (w.inputs | {w.post})]
-
     def run(self, stop: threading.Event | None = None) -> None:
         """Build everything, then watch until ``stop`` is set (or Ctrl-C)."""
         import watchfiles
         stop = stop or threading.Event()
         with tempfile.TemporaryDirectory(prefix="distill-pdf-watch-") as scratch:
             self.discover()
-            for watched in list(self.posts.values()):
-                self._build_and_report(watched, Path(scratch))
+            shared = _stamps(self.shared_inputs())
             while not stop.is_set():
+                self._build_stale(Path(scratch))
                 folders = self.folders()
                 self.report(f"watching {len(self.posts)} post{'s' if len(self.posts) != 1 else ''} "
                             f"({len(folders)} folders); Ctrl-C stops")
-                for changes in watchfiles.watch(*folders, stop_event=stop, recursive=False,
-                                                debounce=400, step=30, rust_timeout=500, yield_on_timeout=False):
-                    changed = {Path(path).resolve() for _, path in changes}
-                    if self.target.is_dir() and any(p.suffix in POST_SUFFIXES for p in changed):
+                # events only wake the loop; what changed is read from the stamps, so an edit made
+                # before the watcher started (or between two watches) is not lost: the watcher
+                # also wakes every half second without events
+                for changes in watchfiles.watch(*folders, stop_event=stop, recursive=False, debounce=400,
+                                                step=30, rust_timeout=500, yield_on_timeout=True):
+                    if self.target.is_dir() and any(Path(p).suffix in POST_SUFFIXES for _, p in changes):
                         self.discover()  # a post may have been added, renamed or deleted
-                    for watched in self.affected(changed):
-                        if watched.post.is_file():
-                            self._build_and_report(watched, Path(scratch))
+                    if _stamps(shared) != shared:  # the template or the config: every post
+                        shared = _stamps(self.shared_inputs())
+                        for watched in self.posts.values():
+                            watched.stamps = {}
+                    self._build_stale(Path(scratch))
                     if self.folders() != folders:
                         break  # an input in a new folder: watch again with it
+
+    def _build_stale(self, scratch: Path) -> None:
+        for watched in list(self.posts.values()):
+            if watched.post.is_file() and watched.stale():
+                self._build_and_report(watched, scratch)
