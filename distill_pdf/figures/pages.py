@@ -98,7 +98,14 @@ def iframe_page(src: str, width: int, height: int) -> str:
 <script>
 window.__dpDone = new Promise((resolve, reject) => {{
   const frame = document.getElementById('dp-figure');
-  frame.addEventListener('load', () => setTimeout(resolve, 1200));
+  frame.addEventListener('load', () => {{
+    const style = frame.contentDocument && frame.contentDocument.createElement('style');
+    if (style) {{  // the plot's toolbar is for the screen
+      style.textContent = '.modebar-container, .vega-actions {{ display: none !important; }}';
+      frame.contentDocument.head.appendChild(style);
+    }}
+    setTimeout(resolve, 1200);
+  }});
   frame.addEventListener('error', () => reject(new Error('the page did not load')));
 }});
 </script></body></html>"""

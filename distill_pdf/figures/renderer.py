@@ -15,7 +15,7 @@ from pathlib import Path
 
 from . import browser, libraries, pages
 
-RENDER_VERSION = "2"
+RENDER_VERSION = "3"
 DEFAULT_TIMEOUT = 30.0
 INSTALL_HINT = ("apt-get install chromium fonts-liberation npm, then `distill-pdf figures install`; "
                 "`distill-pdf doctor` shows what is missing")
