@@ -7,8 +7,6 @@ import hashlib
 import io
 from pathlib import Path
 
-import cairosvg
-
 
 def qr_pdf(url: str, cache_dir: Path) -> Path | None:
     """The code's PDF, or None when segno is not installed."""
@@ -21,6 +19,7 @@ def qr_pdf(url: str, cache_dir: Path) -> Path | None:
         path.parent.mkdir(parents=True, exist_ok=True)
         svg = io.BytesIO()
         segno.make(url, error="m").save(svg, kind="svg", scale=4, border=1, xmldecl=False)
+        import cairosvg  # ~0.15 s to import: only when a code is drawn (performance)
         partial = path.with_suffix(".part")
         partial.write_bytes(cairosvg.svg2pdf(bytestring=svg.getvalue()))
         partial.replace(path)
