@@ -38,15 +38,16 @@ def test_dollar_math_with_inner_spaces_and_dollars_of_prose(tmp_path, dialect, e
     rule and its digit rule keep prices prose."""
     text, tex = _render(tmp_path, r"""
         Padded $ \alpha + \beta $ and tight $\gamma$, over lines $ a
-        b $ too.
+        b $ too. One side padded: $\delta \leq 1 $ and $ \epsilon$.
 
-        It costs $5 and $10 today, or $ 3 for US$20.
+        It costs $5 and $10 today, or $ 3 for US$20. It costs $5 and more; later, $\zeta$.
 
         Not math: `$ x $` in code.
         """, DIALECTS[dialect], engine)
     assert "α + β" in text and "γ" in text
     assert r"\(\alpha + \beta\)" in tex and "\\(a\nb\\)" in tex
-    assert "costs $5 and $10 today, or $ 3 for US$20" in text
+    assert r"\(\delta \leq 1\)" in tex and r"\(\epsilon\)" in tex and r"\(\zeta\)" in tex
+    assert "costs $5 and $10 today, or $ 3 for US$20" in text and "costs $5 and more; later, ζ" in text
     assert "$ x $" in text
 
 

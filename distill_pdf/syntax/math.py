@@ -24,12 +24,14 @@ _CLOSE = re.compile(r"^(?P<last>[^\n]*?)\$\$[ \t]*(?:\n|$)", re.M)
 
 # pandoc's rule: no space after the opening $, none before the closing one, and no
 # digit right after it, so "$5 and $10" stays prose. remark-math, kramdown pages'
-# MathJax and KaTeX's auto-render also read `$ x $`: padded on both sides, it is math too.
+# MathJax and KaTeX's auto-render have no space rule: `$ x $`, `$\alpha $` and `$ x^2$`
+# are math too (a $ before a digit opens
+# or closes no such loose span, which keeps prices prose).
 _CONTENT = r"(?:[^$\\\n]|\\.|\n(?![ \t]*\n))"
 INLINE_MATH = (
     r"\$\$(?P<math_double>(?:[^$\\]|\\.)+?)\$\$|"
     r"\$(?![$\s])(?P<math_text>" + _CONTENT + r"*?(?:[^\s\\$]|\\[^\s]))\$(?!\d)|"
-    r"\$(?=[ \t]*\n?[ \t]*[^\s$])(?P<math_padded>[ \t\n]" + _CONTENT + r"*?[ \t\n])\$(?!\d)"
+    r"\$(?=[ \t]*\n?[ \t]*[^\s$\d])(?P<math_padded>" + _CONTENT + r"+?)\$(?!\d)"
 )
 
 
