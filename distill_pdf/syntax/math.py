@@ -25,13 +25,13 @@ _CLOSE = re.compile(r"^(?P<last>[^\n]*?)\$\$[ \t]*(?:\n|$)", re.M)
 # pandoc's rule: no space after the opening $, none before the closing one, and no
 # digit right after it, so "$5 and $10" stays prose. remark-math, kramdown pages'
 # MathJax and KaTeX's auto-render have no space rule: `$ x $`, `$\alpha $` and `$ x^2$`
-# are math too (a $ before a digit opens
-# or closes no such loose span, which keeps prices prose).
+# are math too (a loose span neither starts with a digit nor closes before one, which
+# keeps prices prose).
 _CONTENT = r"(?:[^$\\\n]|\\.|\n(?![ \t]*\n))"
 INLINE_MATH = (
     r"\$\$(?P<math_double>(?:[^$\\]|\\.)+?)\$\$|"
     r"\$(?![$\s])(?P<math_text>" + _CONTENT + r"*?(?:[^\s\\$]|\\[^\s]))\$(?!\d)|"
-    r"\$(?=[ \t]*\n?[ \t]*[^\s$\d])(?P<math_padded>" + _CONTENT + r"+?)\$(?!\d)"
+    r"\$(?=[ \t]*\n?[ \t]*[^\s$\d])(?P<math_loose>" + _CONTENT + r"+?)\$(?!\d)"
 )
 
 
@@ -86,9 +86,9 @@ def parse_block_math(block, m, state):
 
 
 def _formula(m: re.Match) -> str:
-    padded = m.group("math_padded")
-    if padded is not None:
-        return padded.strip()
+    loose = m.group("math_loose")
+    if loose is not None:
+        return loose.strip()
     return m.group("math_double") if m.group("math_double") is not None else m.group("math_text")
 
 
