@@ -124,3 +124,40 @@ def _wrap(piece: list[str], first: bool) -> list[str]:
         current += tok
     lines.append(current.strip())
     return [line for line in lines if line]
+
+
+MATH_ENVS = re.compile(r"\\(begin|end)\{(equation|align|gather|multline|flalign|alignat|eqnarray)(\*?)\}")
+_MATH_ENV_REPLACEMENT = {"equation": None, "align": "aligned", "gather": "gathered", "multline": "multlined",
+                         "flalign": "aligned", "alignat": "alignedat", "eqnarray": "aligned"}
+_NUMBERING = re.compile(r"\\(nonumber|notag)\b|\\label\{[^{}]*\}")
+
+
+def as_inner_math(tex: str) -> str:
+    """KaTeX allows `align` inside `$$`; LaTeX wants `aligned` inside \\[ \\]."""
+    def swap(m):
+        inner = _MATH_ENV_REPLACEMENT[m.group(2)]
+        if inner is None:
+            return ""
+        return f"\\{m.group(1)}{{{inner}}}"
+    return _NUMBERING.sub("", MATH_ENVS.sub(swap, tex))
+
+
+_DISPLAY_ENV = re.compile(r"\\begin\{(equation|align|gather|multline|flalign|alignat|eqnarray)(\*?)\}.*?"
+                          r"\\end\{\1\2\}", re.S)
+
+
+def numbered_display(tex: str) -> str:
+    """Display math for the dialects whose pages number equations (MathJax ``tags: 'ams'``):
+    math that is only environments stays those environments, labels and all; a lone
+    ``\\label`` numbers its formula; anything else is ``\\[..\\]``."""
+    stripped = tex.strip()
+    if _DISPLAY_ENV.search(stripped) and not _DISPLAY_ENV.sub("", stripped).strip():
+        return stripped
+    if not MATH_ENVS.search(stripped):
+        labels = re.findall(r"\\label\{[^{}]*\}", stripped)
+        if labels:
+            for extra in labels[1:]:
+                stripped = stripped.replace(extra, "", 1) if stripped.count(extra) else stripped
+            return f"\\begin{{equation}}\n{stripped}\n\\end{{equation}}"
+        return f"\\[\n{stripped}\n\\]"
+    return f"\\[\n{as_inner_math(stripped)}\n\\]"

@@ -13,9 +13,9 @@ import re
 from pathlib import Path
 
 from .. import figures
+from .graphics import PT_PER_COLUMN, pdf_width_pt
 from .text import escape, escape_url
 
-PT_PER_COLUMN = 342.0  # the distill column: a figure keeps its screen size (0.75 pt a pixel) up to it
 _YOUTUBE = re.compile(r"^(?:https?:)?//(?:www\.)?(?:youtube(?:-nocookie)?\.com/(?:embed/|watch\?v=)|youtu\.be/)([\w-]{6,})")
 _VIMEO = re.compile(r"^(?:https?:)?//(?:player\.)?vimeo\.com/(?:video/)?(\d+)")
 
@@ -46,7 +46,7 @@ def embed(r, tag: str, src: str, attrs: dict) -> str:
     if renderer is not None and tag in ("iframe", "video") and src:
         thumbnail = _thumbnail(src) if tag == "iframe" and renderer.allow_remote else None
         if thumbnail is not None:
-            prepared = r._prepare(thumbnail)
+            prepared = r.prepare_graphic(thumbnail)
             if prepared is not None:
                 watch = _watch_url(src)
                 return _printed(r, prepared, rf"Video: \href{{{escape_url(watch)}}}{{{escape(watch)}}}", watch)
@@ -81,11 +81,11 @@ def _unavailable(r, what: str, needs_libraries: bool) -> bool:
 
 def _printed(r, drawn, caption: str, online: str | None) -> str:
     """The figure where it stands (a float would leave the caption and the text about it behind)."""
-    graphic = f"\\dpgraphic{{{_width(drawn)}}}{{{r._include_name(drawn)}}}"
+    graphic = f"\\dpgraphic{{{_width(drawn)}}}{{{r.include_name(drawn)}}}"
     qr = figures.qr_pdf(online, r.drawing.cache_dir) if online and not (r.in_note or r.boxed) else None
     if qr is not None:
-        graphic += f"\\dpfigqr{{{r._include_name(_File(qr))}}}{{{escape_url(online)}}}"
-    return r._figure_in_place(graphic, caption) + "\n"
+        graphic += f"\\dpfigqr{{{r.include_name(_File(qr))}}}{{{escape_url(online)}}}"
+    return r.figure_in_place(graphic, caption) + "\n"
 
 
 class _File:
@@ -104,8 +104,7 @@ def _width(drawn) -> str:
     if drawn.width_px:
         points = drawn.width_px / 2 * 0.75
     else:
-        from pypdf import PdfReader
-        points = float(PdfReader(drawn.path).pages[0].mediabox.width)
+        points = pdf_width_pt(drawn.path) or PT_PER_COLUMN
     return f"{min(1.0, max(0.2, points / PT_PER_COLUMN)):.2f}"
 
 

@@ -19,25 +19,15 @@ from ..errors import DistillError, Diagnostics
 from ..load import Post
 from ..parse import Document
 from . import code, displaymath, interactive, tables
+from .graphics import Figure, GraphicsWriter
 from .html import HtmlTranslator
 from .mathcheck import MathError, check_math, katex_compatible
 from .mathjax import translate
-from .text import escape, escape_pdf_string, escape_url, plain_text
+from .text import escape, escape_pdf_string, escape_url, plain_text, protected
 
 SECTIONS = ("section", "subsection", "subsubsection", "paragraph", "subparagraph")
 MAX_LIST_DEPTH = 8
-_MATH_ENVS = re.compile(r"\\(begin|end)\{(equation|align|gather|multline|flalign|alignat|eqnarray)(\*?)\}")
-_MATH_ENV_REPLACEMENT = {"equation": None, "align": "aligned", "gather": "gathered", "multline": "multlined",
-                         "flalign": "aligned", "alignat": "alignedat", "eqnarray": "aligned"}
-_NUMBERING = re.compile(r"\\(nonumber|notag)\b|\\label\{[^{}]*\}")
 
-
-@dataclass
-class Figure:
-    """An image file the document includes, by the name it has in the build folder."""
-
-    name: str
-    source: Path
 
 
 @dataclass
@@ -50,7 +40,7 @@ class RenderedBody:
 ImagePreparer = Callable[[str], Any]  # src -> images.PreparedImage
 
 
-class LatexRenderer(BaseRenderer):
+class LatexRenderer(GraphicsWriter, BaseRenderer):
     NAME = "latex"
 
     def __init__(self, post: Post, document: Document, diagnostics: Diagnostics,
@@ -132,7 +122,7 @@ class LatexRenderer(BaseRenderer):
         level = token["attrs"]["level"]
         command = SECTIONS[min(max(level - self.top_level, 0), len(SECTIONS) - 1)]
         self.in_title += 1
-        title = _protected(self.children(token, state).strip())
+        title = protected(self.children(token, state).strip())
         self.in_title -= 1
         plain = escape_pdf_string(_plain(token))
         slug = self.slugs.get(id(token))
@@ -157,7 +147,7 @@ class LatexRenderer(BaseRenderer):
         heading = escape(title) if title else kind.capitalize()
         if children and children[0]["type"] == "alert_title":  # a Markdown title (directives, MkDocs)
             self.in_title += 1
-            heading = _protected(self.children(children[0], state).strip())
+            heading = protected(self.children(children[0], state).strip())
             self.in_title -= 1
             children = children[1:]
         self.boxed += 1
@@ -206,8 +196,8 @@ class LatexRenderer(BaseRenderer):
 
     def block_math(self, token, state):
         tex = self._checked_math(token["raw"], display=True)
-        if _MATH_ENVS.search(tex):
-            tex = re.sub(r"\n[ \t]*(?=\n)", "", _as_inner_math(tex))
+        if displaymath.MATH_ENVS.search(tex):
+            tex = re.sub(r"\n[ \t]*(?=\n)", "", displaymath.as_inner_math(tex))
         tex = tex.strip()  # "\n" + tex + "\n" below: a blank line at either end is a \par too
         if not tex:
             return ""  # `$$ $$`: an empty \[ \] would hold a blank line, a \par in math mode
@@ -270,8 +260,8 @@ class LatexRenderer(BaseRenderer):
 
     def inline_math(self, token, state):
         tex = displaymath.unsplit(self._checked_math(token["raw"]))
-        if _MATH_ENVS.search(tex):  # `$$\begin{align}..$$` inside a paragraph: display-only envs
-            tex = _as_inner_math(tex)
+        if displaymath.MATH_ENVS.search(tex):  # `$$\begin{align}..$$` inside a paragraph: display-only envs
+            tex = displaymath.as_inner_math(tex)
         # braced when it holds `&` (a matrix): \textbf{..} rescans its argument, and in a table
         # an `&` outside braces there ends the cell ("Forbidden control sequence")
         return f"{{\\({tex}\\)}}" if "&" in tex else f"\\({tex}\\)"
@@ -307,94 +297,9 @@ class LatexRenderer(BaseRenderer):
         # \footnote in boxes (tables, alerts, <sup>..</sup>): a margin note cannot start in one
         return f"\\footnote{{{body}}}" if self.boxed or self.html.inline_stack else f"\\dpnote{{{body}}}"
 
-    # -- figures and images -------------------------------------------------
-    def figure(self, image_token) -> str:
-        src = image_token["attrs"]["url"]
-        self.in_title += 1
-        caption = _protected(self.children(image_token).strip())
-        self.in_title -= 1
-        prepared = self._prepare(src)
-        graphic = (self._placeholder_for(src) if prepared is None
-                   else f"\\dpgraphic{{{_width(prepared)}}}{{{self._include_name(prepared)}}}")
-        if self.in_note or self.boxed:
-            return self._figure_in_place(graphic, caption) + "\n\n"
-        cap = f"\\caption{{{caption}}}\n" if caption else ""
-        return f"\\begin{{figure}}[!htbp]\n\\centering\n{graphic}\n{cap}\\end{{figure}}\n\n"
-
-    def _figure_in_place(self, graphic: str, caption: str) -> str:
-        """A figure in a note or a box (alert, details, table) cannot float: set it where it is."""
-        if self.in_note:  # \endgraf: the note may sit in a \textbf{..}
-            return f"\\endgraf{{\\centering {graphic}\\endgraf}}{caption}\\endgraf "
-        cap = f"\\captionof{{figure}}{{{caption}}}\n" if caption else ""
-        return f"\n\\par\\medskip{{\\centering\n{graphic}\\par\n{cap}}}\\medskip\n"
-
-    def html_figure(self, attrs: dict | None, caption: str) -> str:
-        if not attrs:
-            return f"\\endgraf {caption}\\endgraf "
-        src = attrs.get("src", "")
-        prepared = self._prepare(src)
-        graphic = (self._placeholder_for(src) if prepared is None
-                   else f"\\dpgraphic{{{_width(prepared)}}}{{{self._include_name(prepared)}}}")
-        cap = caption or escape(attrs.get("alt", ""))
-        if self.in_note or self.boxed:
-            return self._figure_in_place(graphic, cap)
-        cap = f"\\caption{{{cap}}}\n" if cap else ""
-        return f"\n\\begin{{figure}}[!htbp]\n\\centering\n{graphic}\n{cap}\\end{{figure}}\n"
-
-    def html_image(self, attrs: dict) -> str:
-        return self._inline_graphic(attrs.get("src", ""))
-
-    def _inline_graphic(self, src: str) -> str:
-        """Icons and badges sit in the line; anything larger gets a line of its own."""
-        prepared = self._prepare(src)
-        if prepared is None:
-            return self._placeholder_for(src)
-        name = self._include_name(prepared)
-        if prepared.width_px and prepared.width_px <= 200:
-            return f"\\dpinlineimage{{{name}}}"
-        return f"\\dpblockimage{{{_width(prepared)}}}{{{name}}}"
-
     def embed(self, tag: str, src: str, attrs: dict | None = None) -> str:
         """An <iframe>, <video> ...: printed when a browser can draw it, else a framed note."""
         return interactive.embed(self, tag, src, attrs or {})
-
-    def _prepare(self, src: str):
-        if not src:
-            self._problem = "no image source given"
-            self.warn("image with no source")
-            return None
-        if self.prepare_image is None:
-            self._problem = "images disabled"
-            return None
-        prepared = self.prepare_image(src)
-        if prepared.path is None:
-            self._problem = prepared.problem or "not found"
-            self.warn(f"image {src}: {self._problem}")
-            return None
-        return prepared
-
-    def _placeholder_for(self, src: str) -> str:
-        reason = getattr(self, "_problem", "not found")
-        shown = "" if src and src in reason else escape(src, "mono") or "--"  # the reason may name it
-        return f"\\dpplaceholder{{{shown}}}{{{escape(reason)}}}"
-
-    def _include_name(self, prepared) -> str:
-        source = Path(prepared.path)
-        figure = self.figures.get(source)
-        if figure is None:
-            figure = Figure(f"figures/img{len(self.figures) + 1}{source.suffix.lower()}", source)
-            self.figures[source] = figure
-        return figure.name
-
-    def _lone_image(self, token):
-        kids = [c for c in token.get("children", []) if not (c["type"] == "text" and not c["raw"].strip())
-                and c["type"] != "softbreak"]
-        if len(kids) != 1:
-            return None
-        only = kids[0]
-        if only["type"] == "link" and len(only.get("children", [])) == 1:
-            only = only["children"][0]
-        return only if only["type"] == "image" else None
 
     # -- tokens of the Markdown dialects (distill_pdf/dialects) ---------------
     def sidenote(self, token, state):
@@ -409,44 +314,9 @@ class LatexRenderer(BaseRenderer):
 
     def math_environment(self, token, state):
         """Display math as MathJax numbers it: ``equation``/``align`` and ``\\label`` are numbered."""
-        tex = _numbered_display(self._checked_math(token["raw"], display=True))
-        tex = displaymath.numbered(tex, _as_inner_math(tex), boxed=self.boxed > 0)
+        tex = displaymath.numbered_display(self._checked_math(token["raw"], display=True))
+        tex = displaymath.numbered(tex, displaymath.as_inner_math(tex), boxed=self.boxed > 0)
         return f"\n{tex}\n" if token.get("inline") else f"{tex}\n\n"
-
-    def figure_group(self, token, state):
-        """Images in rows (``attrs.rows``: lists of sources) with one caption (the children)."""
-        attrs = token["attrs"]
-        rows = [row for row in attrs.get("rows", []) if row]
-        self.boxed += 1  # notes in a caption become footnotes
-        caption = self.children(token, state).strip() if token.get("children") else ""
-        self.boxed -= 1
-        height = min(0.45, 0.8 / max(len(rows), 1))
-        lines = []
-        for row in rows:
-            if len(row) == 1:
-                prepared = self._prepare(row[0])
-                lines.append(self._placeholder_for(row[0]) if prepared is None else
-                             f"\\includegraphics[width={_width(prepared)}\\linewidth,height={height:.2f}\\textheight,"
-                             f"keepaspectratio]{{{self._include_name(prepared)}}}")
-                continue
-            cells = []
-            for src in row:
-                prepared = self._prepare(src)
-                inner = (self._placeholder_for(src) if prepared is None else
-                         f"\\includegraphics[width=\\linewidth,height={height:.2f}\\textheight,keepaspectratio]"
-                         f"{{{self._include_name(prepared)}}}")
-                cells.append(f"\\begin{{minipage}}[b]{{{0.98 / len(row):.3f}\\linewidth}}\\centering\n{inner}\n\\end{{minipage}}")
-            lines.append("\\hfill\n".join(cells))
-        graphics = "\\par\\medskip\n".join(lines)
-        if self.in_note:
-            return f"\\par{{\\centering {graphics}\\par}}{caption}\\par "
-        star = "" if attrs.get("numbered", True) else "*"
-        floating = not self.boxed
-        if floating:
-            cap = f"\\caption{star}{{{caption}}}\n" if caption else ""
-            return f"\n\\begin{{figure}}[!htbp]\n\\centering\n{graphics}\n{cap}\\end{{figure}}\n"
-        cap = f"\\captionof{star}{{figure}}{{{caption}}}\n" if caption else ""
-        return f"\n\\par\\medskip{{\\centering\n{graphics}\\par\n{cap}}}\\medskip\n"
 
     # -- tokens of the syntax plugins (distill_pdf/syntax) ---------------------
     def diagram(self, token, state):
@@ -495,15 +365,6 @@ class LatexRenderer(BaseRenderer):
                 self.slugs[id(token)] = base if count == 0 else f"{base}-{count}"
 
 
-_FRAGILE = re.compile(r"(?<!\\protect)(?=\\(?:dp[A-Za-z]+|sout|uline)(?![A-Za-z]))")
-
-
-def _protected(latex: str) -> str:
-    """A heading is a moving argument (marks, the table of contents): our macros and ulem's
-    must not expand there (\\dphr would put a \\par in \\markright's argument)."""
-    return _FRAGILE.sub(r"\\protect", latex)
-
-
 def _runin_closed(latex: str) -> str:
     """A run-in heading (\\paragraph) right after \\item (list items, quotes: dpquote is a list) is
     a LaTeX error ("perhaps a missing \\item"): start the item's paragraph first. Comes back stripped."""
@@ -547,59 +408,6 @@ def _drop_title_heading(tokens, title: str):
             return tokens[:i] + tokens[i + 1:]
         return tokens
     return tokens
-
-
-PX_PER_COLUMN = 1100   # a raster this wide (or wider) spans the text column
-PT_PER_COLUMN = 342.0  # the distill column, 4.75in: vector art keeps its natural size up to it
-
-
-def _width(prepared) -> str:
-    """Small images stay small; large ones span the column."""
-    if prepared.width_px:
-        return f"{min(1.0, max(0.2, prepared.width_px / PX_PER_COLUMN)):.2f}"
-    points = _pdf_width_pt(Path(prepared.path))
-    return f"{min(1.0, max(0.2, points / PT_PER_COLUMN)):.2f}" if points else "1"
-
-
-def _pdf_width_pt(path: Path) -> float | None:
-    from pypdf import PdfReader
-    try:
-        return float(PdfReader(path).pages[0].mediabox.width)
-    except Exception:  # an unreadable PDF still gets included at column width
-        return None
-
-
-def _as_inner_math(tex: str) -> str:
-    """KaTeX allows `align` inside `$$`; LaTeX wants `aligned` inside \\[ \\]."""
-    def swap(m):
-        inner = _MATH_ENV_REPLACEMENT[m.group(2)]
-        if inner is None:
-            return ""
-        if m.group(2) == "eqnarray":
-            return f"\\{m.group(1)}{{{inner}}}"
-        return f"\\{m.group(1)}{{{inner}}}"
-    return _NUMBERING.sub("", _MATH_ENVS.sub(swap, tex))
-
-
-_DISPLAY_ENV = re.compile(r"\\begin\{(equation|align|gather|multline|flalign|alignat|eqnarray)(\*?)\}.*?"
-                          r"\\end\{\1\2\}", re.S)
-
-
-def _numbered_display(tex: str) -> str:
-    """Display math for the dialects whose pages number equations (MathJax ``tags: 'ams'``):
-    math that is only environments stays those environments, labels and all; a lone
-    ``\\label`` numbers its formula; anything else is ``\\[..\\]``."""
-    stripped = tex.strip()
-    if _DISPLAY_ENV.search(stripped) and not _DISPLAY_ENV.sub("", stripped).strip():
-        return stripped
-    if not _MATH_ENVS.search(stripped):
-        labels = re.findall(r"\\label\{[^{}]*\}", stripped)
-        if labels:
-            for extra in labels[1:]:
-                stripped = stripped.replace(extra, "", 1) if stripped.count(extra) else stripped
-            return f"\\begin{{equation}}\n{stripped}\n\\end{{equation}}"
-        return f"\\[\n{stripped}\n\\]"
-    return f"\\[\n{_as_inner_math(stripped)}\n\\]"
 
 
 def render_body(post: Post, document: Document, diagnostics: Diagnostics, **options) -> RenderedBody:

@@ -205,3 +205,12 @@ def _accented(previous: str, accent: str) -> str:
     if previous and previous[-1].isalpha() and previous[-1].isascii():
         return previous[:-1] + rf"\{accent}{{{previous[-1]}}}"
     return previous
+
+
+_FRAGILE = re.compile(r"(?<!\\protect)(?=\\(?:dp[A-Za-z]+|sout|uline)(?![A-Za-z]))")
+
+
+def protected(latex: str) -> str:
+    """A heading is a moving argument (marks, the table of contents): our macros and ulem's
+    must not expand there (\\dphr would put a \\par in \\markright's argument)."""
+    return _FRAGILE.sub(r"\\protect", latex)
