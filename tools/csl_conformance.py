@@ -8,6 +8,7 @@ read as text, in two parts: the body with its notes (headings left out), and the
 reference list entry by entry. Quotes, dashes and spaces are normalised.
 
     python tools/csl_conformance.py [PANDOC_TEST_COMMAND_DIR]
+    python tools/csl_conformance.py --show TEST_NAME
 
 prints each test's verdict and the pass count.
 """
@@ -52,13 +53,18 @@ class Result:
     reason: str = ""
 
 
+_TEST = re.compile(r"^(`{3,})\n% (pandoc[^\n]*)\n(.*?)\n\^D\n(.*?)\n\1[ \t]*$", re.M | re.S)
+
+
 def cases(folder: Path) -> list[Case]:
+    """Every test that runs citeproc; a file holding several is ``name``, ``name-2``, ..."""
     out = []
     for path in sorted(folder.glob("*.md")):
-        text = path.read_text(encoding="utf-8")
-        m = re.match(r"```+\n% (pandoc[^\n]*)\n(.*?)\n\^D\n(.*?)\n```+\s*$", text, re.S)
-        if m and "--citeproc" in m.group(1) or (m and "-C" in m.group(1).split()):
-            out.append(Case(path.stem, shlex.split(m.group(1))[1:], m.group(2), m.group(3)))
+        found = [m for m in _TEST.finditer(path.read_text(encoding="utf-8"))
+                 if "--citeproc" in m.group(2) or "-C" in m.group(2).split()]
+        for n, m in enumerate(found, 1):
+            name = path.stem if n == 1 else f"{path.stem}-{n}"
+            out.append(Case(name, shlex.split(m.group(2))[1:], m.group(3), m.group(4)))
     return out
 
 
@@ -170,49 +176,66 @@ def _md(text: str) -> str:
 # --------------------------------------------------------------------------- running
 
 
-def run(case: Case, folder: Path) -> Result:
-    base = folder.parent
-    options = {"template": "article"}
-    args, i = case.args, 0
-    to = "markdown"
+class Skipped(Exception):
+    """A test this harness cannot run (its reason is the failure's cause)."""
+
+
+def _options(case: Case, base: Path) -> tuple[dict, dict]:
+    """(our options, ``-M`` metadata) of the test's pandoc command."""
+    options, metadata, args, i = {"to": "markdown", "bib": []}, {}, case.args, 0
     while i < len(args):
-        if args[i] in ("-t", "--to") and i + 1 < len(args):
-            to = args[i + 1]
+        value = args[i + 1] if i + 1 < len(args) else ""
+        if args[i] in ("-t", "--to"):
+            options["to"] = value
+        elif args[i] == "--csl":
+            options["csl"] = str(base / value)
+        elif args[i] == "--bibliography":
+            options["bib"].append(base / value)
+        if args[i] in ("-t", "--to", "--csl", "--bibliography"):
             i += 1
-        elif args[i] == "--csl" and i + 1 < len(args):
-            options["csl"] = str(base / args[i + 1])
-            i += 1
-        elif args[i] == "--bibliography" and i + 1 < len(args):
-            options.setdefault("bib", []).append(base / args[i + 1])
-            i += 1
+        elif args[i].startswith("-M"):  # -Mlang=it, -M lang=it
+            value = args[i][2:] or value
+            i += 0 if args[i][2:] else 1
+            key, _, text = value.partition("=")
+            metadata[key] = text
         i += 1
-    if not to.startswith(("markdown", "plain", "commonmark", "gfm")):
-        return Result(case.name, False, f"output format {to}: only Markdown/plain output is compared")
+    return options, metadata
+
+
+def ours(case: Case, folder: Path) -> tuple[str, str]:
+    """(body, reference list) LaTeX of the test's input through our citation step."""
+    base = folder.parent
+    options, metadata = _options(case, base)
+    if not options["to"].startswith(("markdown", "plain", "commonmark", "gfm")):
+        raise Skipped(f"output format {options['to']}: only Markdown/plain output is compared")
     with tempfile.TemporaryDirectory() as tmp:
-        source = _absolute_paths(case.source, base)
         post_path = Path(tmp) / "post.md"
-        post_path.write_text(source, encoding="utf-8")
+        post_path.write_text(_front_matter(case.source, base, metadata), encoding="utf-8")
         diagnostics = Diagnostics()
-        try:
-            post = load_post(post_path, diagnostics)
-            if not options.get("csl") and not post.meta.get("csl"):
-                options["csl"] = "chicago-author-date"  # pandoc's default style
-            opts = Options(template="article", csl=options.get("csl"), bib=tuple(options.get("bib", ())))
-            cites = citations.setup(post, opts, diagnostics)
-            if cites is None:
-                return Result(case.name, False, "no citations found")
-            document = parse_post(post, extra_plugins=tuple(cites.plugins))
-            body = render_body(post, document, diagnostics, citations=cites).latex
-            bibliography = cites.bibliography_latex()
-            preamble = cites.preamble_latex()
-        except (DistillError, UsageError) as exc:
-            return Result(case.name, False, f"error: {exc}")
-        except Exception as exc:  # citeproc-py's own failures are results too
-            return Result(case.name, False, f"crash: {type(exc).__name__}: {exc}")
+        post = load_post(post_path, diagnostics)
+        csl = options.get("csl") or (None if post.meta.get("csl") else "chicago-author-date")  # pandoc's default
+        cites = citations.setup(post, Options(template="article", csl=csl, bib=tuple(options["bib"])), diagnostics)
+        if cites is None:
+            raise Skipped("no citations found")
+        document = parse_post(post, extra_plugins=tuple(cites.plugins))
+        body = render_body(post, document, diagnostics, citations=cites).latex
+        bibliography, preamble = cites.bibliography_latex(), cites.preamble_latex()
     if "\\dprefslist" in body:
         listed = re.search(r"\\newcommand\{\\dprefslist\}\{(.*)\}\s*$", preamble, re.S)
         body = body.replace("\\dprefslist{}", "")
         bibliography = listed.group(1) if listed else ""
+    return body, bibliography
+
+
+def run(case: Case, folder: Path) -> Result:
+    try:
+        body, bibliography = ours(case, folder)
+    except Skipped as exc:
+        return Result(case.name, False, str(exc))
+    except (DistillError, UsageError) as exc:
+        return Result(case.name, False, f"error: {exc}")
+    except Exception as exc:  # citeproc-py's own failures are results too
+        return Result(case.name, False, f"crash: {type(exc).__name__}: {exc}")
     ours_body, ours_notes = latex_text(body)
     ours_entries = [_strip(item) for item in re.split(r"\\item(?![a-z])(?:\[\{[^}]*\}\])?", bibliography)[1:]]
     want_body, want_notes, want_entries = markdown_text(case.expected)
@@ -231,17 +254,26 @@ def run(case: Case, folder: Path) -> Result:
     return Result(case.name, True)
 
 
-def _absolute_paths(source: str, base: Path) -> str:
-    """The front matter's ``bibliography``/``csl`` paths made absolute (they are relative
-    to pandoc's test folder)."""
-    m = re.match(r"---\n(.*?)\n(?:---|\.\.\.)\n", source, re.S)
-    if not m:
-        return source
-    try:
-        meta = yaml.safe_load(m.group(1))
-    except yaml.YAMLError:
-        return source
-    if not isinstance(meta, dict):
+_META = re.compile(r"(?:\A|(?<=\n\n))---[ \t]*\n(?=\S)(.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
+
+
+def _front_matter(source: str, base: Path, overrides: dict) -> str:
+    """pandoc's metadata as one front matter block: its YAML blocks wherever they stand in
+    the text (later ones win), then ``-M key=value``; ``bibliography``/``csl`` paths made
+    absolute (they are relative to pandoc's test folder)."""
+    meta, kept, pos = {}, [], 0
+    for m in _META.finditer(source):
+        try:
+            block = yaml.safe_load(m.group(1))
+        except yaml.YAMLError:
+            continue
+        if isinstance(block, dict):
+            meta.update(block)
+            kept.append(source[pos:m.start()])
+            pos = m.end()
+    body = "".join(kept) + source[pos:]
+    meta.update(overrides)
+    if not meta:
         return source
     for key in ("bibliography", "csl"):
         value = meta.get(key)
@@ -250,7 +282,7 @@ def _absolute_paths(source: str, base: Path) -> str:
         elif isinstance(value, list):
             meta[key] = [str(base / v) if isinstance(v, str) and (base / v).exists() else v for v in value]
     dumped = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False)
-    return f"---\n{dumped}---\n" + source[m.end():]
+    return f"---\n{dumped}---\n" + body.lstrip("\n")
 
 
 def _first_difference(got: str, want: str) -> str:
@@ -262,7 +294,18 @@ def run_all(folder: Path = DEFAULT_DIR) -> list[Result]:
     return [run(case, folder) for case in cases(folder)]
 
 
+def show(name: str, folder: Path = DEFAULT_DIR) -> None:
+    """One test: its input, pandoc's output, our LaTeX, the verdict."""
+    case = next(c for c in cases(folder) if c.name == name)
+    print(" ".join(case.args), case.source, "---- pandoc", case.expected, "---- ours", sep="\n")
+    print(*ours(case, folder), sep="\n")
+    print("----", run(case, folder))
+
+
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["--show"]:
+        show(sys.argv[2])
+        sys.exit()
     folder = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_DIR
     results = run_all(folder)
     for result in results:

@@ -13,6 +13,8 @@ import re
 import warnings
 from dataclasses import dataclass
 
+from . import fixes
+
 STAND_IN = "\ue0e0"
 _LABEL = re.compile(r"^\s*((?:<[^>]+>)*\[?\d+\]?\.?(?:</[^>]+>)*)\s*")
 # pandoc's locator terms: what a citation's suffix may start with (its CSL label)
@@ -67,6 +69,7 @@ class Engine:
     def __init__(self, style, items: list[dict]):
         from citeproc import CitationStylesBibliography, formatter
         from citeproc.source.json import CiteProcJSON
+        fixes.apply()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             source = CiteProcJSON(items)
