@@ -103,8 +103,11 @@ def _unbrace(text: str, command: str, keep: int | None) -> str:
         text = text[:start] + (args[keep] if keep is not None and keep < len(args) else "") + text[pos:]
 
 
-def latex_text(latex: str) -> tuple[str, list[str]]:
-    """(text, notes) of our LaTeX: notes taken out in order, markup dropped."""
+def latex_text(latex: str, headings: bool = False) -> tuple[str, list[str]]:
+    """(text, notes) of our LaTeX: notes taken out in order, markup (and headings, as
+    from pandoc's Markdown) dropped."""
+    if not headings:
+        latex = _unbrace(re.sub(r"\\(?:sub)*section\*?(?=\{)", r"\\dpheading", latex), "dpheading", None)
     notes = []
     for command in ("dpnote", "footnote"):
         while "\\" + command + "{" in latex:
@@ -127,6 +130,19 @@ def _strip(latex: str) -> str:
     latex = re.sub(r"\\[A-Za-z]+\*?(?:\[[^\]]*\])?", "", latex)
     latex = latex.replace("~", " ").replace("{", "").replace("}", "").replace("\u2191", "")
     return latex
+
+
+def plain_text(plain: str) -> tuple[str, list[str]]:
+    """(body with its reference list, notes) of pandoc's plain-text output, whose notes
+    are ``[1] text`` paragraphs after the body and whose list is body paragraphs."""
+    body, notes = [], []
+    for paragraph in re.split(r"\n\s*\n", plain):
+        note = re.match(r"\[\d+\]\s+(.*)$", paragraph, re.S)
+        if note:
+            notes.append(note.group(1))
+        elif not paragraph.startswith("2>"):
+            body.append(re.sub(r"\[\d+\]", "", paragraph))
+    return " ".join(body), notes
 
 
 def markdown_text(markdown: str) -> tuple[str, list[str], list[str]]:
@@ -156,7 +172,7 @@ def markdown_text(markdown: str) -> tuple[str, list[str], list[str]]:
                 (i + 1 < len(lines) and re.match(r"^(=+|-+)$", lines[i + 1])):
             pass
         else:
-            body.append(line)
+            body.append(re.sub(r"^(?:>\s?)+", "", line))  # block quotes: their text
         i += 1
     return _md(" ".join(body)), notes, entries
 
@@ -236,9 +252,14 @@ def run(case: Case, folder: Path) -> Result:
         return Result(case.name, False, f"error: {exc}")
     except Exception as exc:  # citeproc-py's own failures are results too
         return Result(case.name, False, f"crash: {type(exc).__name__}: {exc}")
-    ours_body, ours_notes = latex_text(body)
+    plain = _options(case, folder.parent)[0]["to"] == "plain"
+    ours_body, ours_notes = latex_text(body, headings=plain)
     ours_entries = [_strip(item) for item in re.split(r"\\item(?![a-z])(?:\[\{[^}]*\}\])?", bibliography)[1:]]
-    want_body, want_notes, want_entries = markdown_text(case.expected)
+    if plain:  # the list is part of the body; headings are paragraphs
+        ours_body, ours_entries = " ".join([ours_body] + ours_entries), []
+        (want_body, want_notes), want_entries = plain_text(case.expected), []
+    else:
+        want_body, want_notes, want_entries = markdown_text(case.expected)
     want_entries = [re.sub(r"^\s*(\[?\d+\]?\.?)\s*", "", e) for e in want_entries]  # numbers: margin labels
     got_text = normalise(" ".join([ours_body] + ours_notes))
     want_text = normalise(" ".join([want_body] + want_notes))

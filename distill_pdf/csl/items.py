@@ -139,16 +139,20 @@ def _bib_date(text: str, month: str) -> dict | None:
 
 
 def _date(value) -> dict | None:
-    """CSL dates as citeproc-py reads them: ``date-parts`` with integers; ``raw`` and
-    EDTF-ish strings ("2005-03") parsed; anything else a literal."""
+    """CSL dates as citeproc-py reads them: ``date-parts`` with integers; pandoc-citeproc's
+    ``{year, month, day, season}`` (one, or a list: a range); ``raw``, literal and EDTF-ish
+    strings ("2005-03", "1996/2004", "1996_2004") parsed; anything else a literal."""
     if isinstance(value, (str, int)):
-        return _bib_date(str(value), "")
+        return _text_date(str(value))
     if hasattr(value, "year"):  # YAML read 2011-09-24 as a date
         return {"date-parts": [[value.year, value.month, value.day]]}
+    if isinstance(value, dict) and "date-parts" not in value and "year" in value:
+        value = [value]
     if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
-        # pandoc-citeproc's older form: [{year: 2011, month: 9}, {year: 2012}]
-        parts = [[int(v[k]) for k in ("year", "month", "day") if str(v.get(k, "")).isdigit()] for v in value]
-        return {"date-parts": [p for p in parts if p]} if any(parts) else None
+        parts = [[int(v[k]) for k in ("year", "month", "day") if str(v.get(k, "")).strip().isdigit()]
+                 for v in value]
+        seasons = {str(v["season"]) for v in value if v.get("season")}
+        value = {"date-parts": parts, **({"season": seasons.pop()} if len(seasons) == 1 else {})}
     if not isinstance(value, dict):
         return None
     parts = value.get("date-parts")
@@ -163,9 +167,18 @@ def _date(value) -> dict | None:
             if value.get("circa"):
                 out["circa"] = 1
             if value.get("season"):
-                out["season"] = value["season"]
+                out["season"] = int(value["season"]) if str(value["season"]).isdigit() else value["season"]
             return out
     for key in ("raw", "literal"):
         if value.get(key):
-            return _bib_date(str(value[key]), "")
+            return _text_date(str(value[key]))
     return None
+
+
+def _text_date(text: str) -> dict | None:
+    """A date written as text; two dates joined by ``/`` (EDTF) or ``_`` are a range."""
+    ends = re.split(r"\s*[/_]\s*", text.strip()) if re.fullmatch(r"[\d-]+\s*[/_]\s*[\d-]+", text.strip()) else [text]
+    dates = [_bib_date(end, "") for end in ends]
+    if len(dates) == 2 and all(d and "date-parts" in d for d in dates):
+        return {"date-parts": dates[0]["date-parts"] + dates[1]["date-parts"]}
+    return dates[0]
