@@ -108,14 +108,21 @@ def latex_text(latex: str, headings: bool = False) -> tuple[str, list[str]]:
     from pandoc's Markdown) dropped."""
     if not headings:
         latex = _unbrace(re.sub(r"\\(?:sub)*section\*?(?=\{)", r"\\dpheading", latex), "dpheading", None)
-    notes = []
-    for command in ("dpnote", "footnote"):
-        while "\\" + command + "{" in latex:
-            start = latex.index("\\" + command + "{")
-            rest = _unbrace(latex[start:], command, None)
-            notes.append(latex[start:len(latex) - len(rest)][len(command) + 2:-1])
-            latex = latex[:start] + rest
-    return _strip(latex), [_strip(n) for n in notes]
+    notes, pos = [], 0  # (start, end) of each outermost note; a note in a note stays in its text
+    for m in re.finditer(r"\\(?:dpnote|footnote)\{", latex):
+        if m.start() < pos:
+            continue
+        depth = 0
+        for pos in range(m.end() - 1, len(latex)):
+            depth += {"{": 1, "}": -1}.get(latex[pos], 0)
+            if depth == 0:
+                break
+        pos += 1
+        notes.append((m.start(), m.end(), pos))
+    texts = [_strip(latex[body:end - 1]) for _, body, end in notes]
+    for start, _, end in reversed(notes):
+        latex = latex[:start] + latex[end:]
+    return _strip(latex), texts
 
 
 def _strip(latex: str) -> str:

@@ -10,6 +10,8 @@ note stays in its text.
 """
 from __future__ import annotations
 
+import re
+
 from ..bibliography import Library
 from ..writer.citations.backends import backlinks
 from ..writer.text import escape
@@ -34,6 +36,27 @@ def _plain_tokens(tokens: list) -> str:
     return "".join(out)
 
 
+def _commas(raw: str) -> list[bool]:
+    """Per item of a bracketed citation, whether a comma follows its key: the parser
+    drops it from the suffix, pandoc prints it before a suffix that is no locator."""
+    return [bool(m and m.group(1)) for m in (re.search(r"@(?:\{[^{}]*\}|[\w:./+-]*\w)\s*(,)?", part)
+                                             for part in raw.strip().strip("[]").split(";"))]
+
+
+def text_order(document, tokens=None, seen=None):
+    """The known keys of the document's citations in reading order; a footnote's are
+    read at its reference, as pandoc numbers them (the parser meets the note at its
+    definition, usually the end of the post)."""
+    seen = set() if seen is None else seen
+    for token in document.tokens if tokens is None else tokens:
+        if token.get("type") == "citation":
+            yield from (item["key"] for item in token["attrs"].get("items", []) if item.get("known"))
+        elif token.get("type") == "footnote_ref" and token["attrs"]["index"] not in seen:
+            seen.add(token["attrs"]["index"])
+            yield from text_order(document, document.footnotes.get(token["attrs"]["index"], []), seen)
+        yield from text_order(document, token.get("children") or [], seen)
+
+
 class CslBackend:
     """Citations in a CSL style (see the module docstring)."""
 
@@ -51,10 +74,13 @@ class CslBackend:
         self.occurrences: dict[str, list[int]] = {}
         self.count = 0
 
-    def _engine(self) -> Engine:
+    def _engine(self, document=None) -> Engine:
+        """The engine, its works registered in the order the text first cites them (a
+        numeric style's numbers), notes read where they are referenced, then nocite."""
         if self.engine is None:
-            keys = list(self.owner.cited) if self.owner else []
+            keys = list(dict.fromkeys(text_order(document))) if document is not None else []
             if self.owner is not None:
+                keys += [k for k in self.owner.cited if k not in keys]
                 keys += [k for k in self.owner.nocite_keys() if k not in keys]
             self.engine = Engine(self.style, [csl_item(self.library.works[k]) for k in keys])
             self.engine.start(keys)
@@ -73,22 +99,25 @@ class CslBackend:
         for item in attrs["items"]:
             if not item["known"]:
                 renderer.warn(f"unknown citation key {item['key']}", line)
-        out = self._cite(attrs["mode"], known, renderer) if known else ""
+        out = self._cite(attrs["mode"], known, renderer, token.get("raw", "")) if known else ""
         missing = " ".join(rf"\dpunknowncite{{{escape(i['key'])}}}" for i in attrs["items"] if not i["known"])
         out += (" " if out and missing else "") + missing
         return ("~" if attrs.get("tie") and out else "") + out
 
-    def _cite(self, mode: str, items: list, renderer) -> str:
-        engine = self._engine()
+    def _cite(self, mode: str, items: list, renderer, token_raw: str = "") -> str:
+        engine = self._engine(getattr(renderer, "document", None))
         self.count += 1
         cites, marks = [], {}
+        commas = _commas(token_raw) if mode == "parenthetical" else []
         for n, item in enumerate(items):
             key = item["key"]
             self.cited_order.setdefault(key, None)
             self.occurrences.setdefault(key, []).append(self.count)
             prefix = renderer.render_tokens(item["prefix"], None).strip()
-            locator, rest = split_locator(_plain_tokens(item["suffix"]))
+            locator, rest = split_locator(_plain_tokens(item["suffix"]), engine.locator_terms)
             suffix = escape(rest.rstrip()) if locator else renderer.render_tokens(item["suffix"], None).strip()
+            if suffix and not locator and n < len(commas) and commas[n]:
+                suffix = ", " + suffix  # `[@a, and more]`: (A 2003, and more), as pandoc
             if suffix and not suffix.startswith((",", ";", ".", ":", ")")):
                 suffix = " " + suffix
             marks[4 * n] = prefix + " " if prefix else ""

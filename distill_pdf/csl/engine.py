@@ -30,9 +30,9 @@ _TERMS = {"p": "page", "pp": "page", "page": "page", "pages": "page", "ch": "cha
           "v": "verse", "vv": "verse", "verse": "verse", "op": "opus", "opp": "opus", "opus": "opus",
           "s.v": "sub verbo", "s.vv": "sub verbo", "sub verbo": "sub verbo", "fol": "folio",
           "fols": "folio", "folio": "folio", "art": "article", "arts": "article", "article": "article"}
-_LOCATOR = re.compile(r"^\s*,?\s*(?:(?P<term>s\.vv?|sub verbo|§§?|¶|[A-Za-z]+)\.?\s*)?"
-                      r"(?P<value>[\dIVXLCivxlc]+[a-z]?(?:\s*(?:[-\u2013\u2014,&]+|and)\s*[\dIVXLCivxlc]+[a-z]?)*"
-                      r"(?:\s*[-\u2013,]\s*(?=[A-Z])[^\s,]+)?)(?P<rest>.*)$", re.S)
+_VALUE = (r"(?P<value>[\dIVXLCivxlc]+[a-z]?(?:\s*(?:[-\u2013\u2014,&]+|and)\s*[\dIVXLCivxlc]+[a-z]?)*"
+          r"(?:\s*[-\u2013,]\s*(?=[A-Z])[^\s,]+)?)(?P<rest>.*)$")
+_LOCATOR = re.compile(r"^\s*,?\s*(?:(?P<term>s\.vv?|sub verbo|§§?|¶|[^\W\d_]+)\.?\s*)?" + _VALUE, re.S)
 
 
 @dataclass
@@ -47,19 +47,34 @@ class Cite:
     suppress_author: bool = False
 
 
-def split_locator(suffix: str) -> tuple[tuple[str, str] | None, str]:
+def split_locator(suffix: str, terms: dict[str, str] = _TERMS) -> tuple[tuple[str, str] | None, str]:
     """``"pp. 33, 35-37, and nowhere else"`` -> ``(("page", "33, 35-37"), ", and nowhere else")``,
-    as pandoc reads a suffix; a bare number is a page."""
+    as pandoc reads a suffix; a bare number is a page. ``terms``: what a locator may start
+    with (:func:`locator_terms`), the label each means."""
     m = _LOCATOR.match(suffix)
-    if not m:
+    term = (m.group("term") or "").lower() if m else ""
+    # a word that is no locator term, or a bare value not starting with a digit
+    # ("VIII, 89"), makes the whole suffix text, as pandoc reads it
+    if not m or (term and term not in terms) or (not term and not m.group("value")[:1].isdigit()):
         return None, suffix
-    term = (m.group("term") or "").lower()
-    label = _TERMS.get(term) if term else "page"
-    if label is None:
-        return None, suffix
+    label = terms[term] if term else "page"
     value = m.group("value").strip().rstrip(",").strip()
     rest = m.group("value")[len(m.group("value").rstrip().rstrip(",").rstrip()):] + m.group("rest")
     return (label, value), rest
+
+
+def locator_terms(style) -> dict[str, str]:
+    """The locator words of the style's locale ("S." and "Kap." with ``lang: de``), as
+    pandoc reads them, then pandoc's English ones: word (lowercase, no period) -> label."""
+    labels = set(_TERMS.values())
+    terms: dict[str, str] = {}
+    for locale in style.root.locales:  # the post's locale first, then its fallbacks
+        for term in locale.iter("{http://purl.org/net/xbiblio/csl}term"):
+            if term.get("name") in labels:
+                for text in [child.text for child in term] or [term.text]:
+                    if text and text.strip():
+                        terms.setdefault(text.strip().rstrip(".").lower(), term.get("name"))
+    return {**_TERMS, **terms}
 
 
 class Engine:
@@ -78,6 +93,7 @@ class Engine:
         self.keys = {str(item["id"]).lower(): str(item["id"]) for item in items}
         self.started = False
         self.quote_punctuation = _punctuation_in_quote(style)
+        self.locator_terms = locator_terms(style)
 
     @property
     def is_note(self) -> bool:
