@@ -60,10 +60,8 @@ def highlight_block(code: str, language: str | None) -> str:
     code = code.expandtabs(4).rstrip("\n") + "\n"
     latex = _highlight(code, language)
     latex = _NON_ASCII.sub(lambda m: _wrap_fallbacks(m.group(0)), latex)
-    # fancyvrb adds these to the penalty after the first line and before the last:
-    # a page break leaves at least two lines of the block on each page
-    return (f"\\begin{{dpcodeblock}}\\clubpenalty=10000 \\widowpenalty=10000\\relax\n"
-            f"{latex}\\end{{dpcodeblock}}\n")
+    # widows and orphans: layout.tex.j2 hooks dpcodeblock (every template includes it)
+    return f"\\begin{{dpcodeblock}}\n{latex}\\end{{dpcodeblock}}\n"
 
 
 def _highlight(code: str, language: str | None) -> str:
