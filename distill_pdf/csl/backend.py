@@ -43,6 +43,18 @@ def _commas(raw: str) -> list[bool]:
                                              for part in raw.strip().strip("[]").split(";"))]
 
 
+def _capitalized(text: str) -> str:
+    """The first letter of citeproc-py's HTML upper case (tags and placeholders skipped)."""
+    return re.sub(r"^((?:<[^>]+>|\ue0f0\d+\ue0f1|\s)*)(\w)", lambda m: m.group(1) + m.group(2).upper(), text)
+
+
+def _capitalized_tokens(tokens: list) -> list:
+    """Inline tokens starting with a capital when they start with text (a note's prefix)."""
+    if not tokens or tokens[0].get("type") != "text":
+        return tokens
+    return [{**tokens[0], "raw": tokens[0]["raw"][:1].upper() + tokens[0]["raw"][1:]}] + tokens[1:]
+
+
 def text_order(document, tokens=None, seen=None):
     """The known keys of the document's citations in reading order; a footnote's are
     read at its reference, as pandoc numbers them (the parser meets the note at its
@@ -111,6 +123,8 @@ class CslBackend:
         commas = _commas(token_raw) if mode == "parenthetical" else []
         for n, item in enumerate(items):
             key = item["key"]
+            if n == 0 and engine.is_note and item["prefix"] and not renderer.in_note:
+                item = {**item, "prefix": _capitalized_tokens(item["prefix"])}
             self.cited_order.setdefault(key, None)
             self.occurrences.setdefault(key, []).append(self.count)
             prefix = renderer.render_tokens(item["prefix"], None).strip()
@@ -131,11 +145,13 @@ class CslBackend:
         for n in range(len(items)):  # a link whose end a style dropped (collapsed numbers): none
             if (4 * n + 1 in present) != (4 * n + 2 in present):
                 marks[4 * n + 1] = marks[4 * n + 2] = ""
+        if engine.is_note and not authors and not renderer.in_note:
+            text = _capitalized(text)  # a note starts a sentence: "N.d.", "Ibid.", "See"
         latex = to_latex(text, marks, links=False)
         target = rf"\dpcitetarget{{dpcite.{self.count}}}"
         if engine.is_note and latex:
             # no space before the note mark ("Test [@a]." prints "Test¹."), as pandoc
-            latex = ("" if authors else "\\unskip") + self._note(latex[:1].upper() + latex[1:], renderer)
+            latex = ("" if authors else "\\unskip") + self._note(latex, renderer)
         elif authors:
             latex = " " + latex
         return target + to_latex(authors) + latex
