@@ -295,7 +295,8 @@ def _prepare(data: bytes, ctx: ImageContext) -> tuple[Path, tuple[int | None, in
     if kind == "PDF":
         return _cached(ctx, data, b"pdf", ("pdf",), lambda: (data, "pdf")), (None, None)
     if kind == "SVG":
-        return _cached(ctx, data, b"svg", ("pdf",), lambda: (_svg_to_pdf(data), "pdf")), (None, None)
+        # svg/2: <switch> chosen as a browser does; a conversion cached before that is not reused
+        return _cached(ctx, data, b"svg/2", ("pdf",), lambda: (_svg_to_pdf(data), "pdf")), (None, None)
     # Damage becomes a problem message and max_pixels replaces Pillow's bomb warning,
     # so Pillow's warnings would only be noise on the user's terminal.
     with warnings.catch_warnings():
@@ -482,7 +483,7 @@ def _svg_to_pdf(data: bytes) -> bytes:
     import cairosvg.surface  # ~0.2 s to import: only when a post has an SVG (performance)
     try:
         return cairosvg.surface.PDFSurface.convert(
-            bytestring=svg.fix_non_scaling_strokes(root) or data, unsafe=False, url_fetcher=_inline_only)
+            bytestring=svg.browser_ready(root) or data, unsafe=False, url_fetcher=_inline_only)
     except Exception as exc:  # cairosvg has no error hierarchy; a bad figure must not stop a build
         raise _Problem(f"corrupt image: SVG could not be rendered: {exc}") from None
 

@@ -5,12 +5,16 @@ in screen units whatever the transforms above it. Plotting libraries draw in sma
 units under a large scale and rely on it (the ICLR "raspy" post: 1.2-unit strokes under a
 46x scale); cairosvg scales such strokes too, and the figures print as black blobs. Each
 such element gets the stroke width divided by the scale of its transforms instead.
+``<switch>`` branches that need HTML (draw.io labels) are chosen as a browser chooses them in
+svgswitch.
 """
 from __future__ import annotations
 
 import math
 import re
 import xml.etree.ElementTree as ET
+
+from .svgswitch import evaluate_switches
 
 SVG_NS = "http://www.w3.org/2000/svg"
 ET.register_namespace("", SVG_NS)
@@ -21,13 +25,20 @@ _NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 _UNIT_LENGTH = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(px)?\s*$")
 
 
-def fix_non_scaling_strokes(root: ET.Element) -> bytes | None:
-    """The SVG with its non-scaling strokes made explicit, or None when it has none."""
+def browser_ready(root: ET.Element) -> bytes | None:
+    """The SVG rewritten where cairosvg would draw it otherwise than a browser (non-scaling
+    strokes here, ``<switch>`` in svgswitch), or None when nothing needed it."""
+    changed = evaluate_switches(root)
+    changed |= fix_non_scaling_strokes(root)
+    return ET.tostring(root, encoding="utf-8") if changed else None
+
+
+def fix_non_scaling_strokes(root: ET.Element) -> bool:
+    """Make ``root``'s non-scaling strokes explicit; True when there were any to change."""
     if not any("non-scaling-stroke" in (el.get("style", "") + el.get("vector-effect", ""))
                for el in root.iter()):
-        return None
-    changed = _walk(root, _viewbox_scale(root), None)
-    return ET.tostring(root, encoding="utf-8") if changed else None
+        return False
+    return _walk(root, _viewbox_scale(root), None)
 
 
 def _walk(element: ET.Element, scale: float, width: float | None) -> bool:

@@ -472,6 +472,32 @@ def test_svg_non_scaling_stroke_keeps_its_screen_width(ctx, tmp_path):
     assert _ink(prepare_image("plain.svg", ctx).path, tmp_path) > 0.4
 
 
+DRAWIO_X = "http://www.w3.org/TR/SVG11/feature#Extensibility"
+DRAWIO = f"""<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"
+  width="200" height="60" viewBox="0 0 200 60">
+<switch><foreignObject width="100%" height="100%" requiredFeatures="{DRAWIO_X}">
+  <div xmlns="http://www.w3.org/1999/xhtml"><div>Input <mjx-container class="MathJax" jax="SVG">
+  <svg xmlns="http://www.w3.org/2000/svg" width="2ex" height="2ex" viewBox="0 -750 900 900"
+   style="vertical-align: -0.25ex;"><g fill="currentColor" transform="scale(1,-1)">
+   <rect x="0" y="0" width="900" height="700"/></g></svg></mjx-container></div></div>
+</foreignObject><text x="100" y="30" font-size="12px" text-anchor="middle">Input $$\\boldsymbo...</text></switch>
+<switch><g requiredFeatures="{DRAWIO_X}"/><a transform="translate(0,-5)" xlink:href="https://x.org">
+<text text-anchor="middle" font-size="10px" x="50%" y="100%">Text is not SVG - cannot display</text></a></switch>
+</svg>"""
+
+
+def test_svg_html_label_drawn_as_a_browser_draws_it(ctx, tmp_path):
+    """A draw.io label whose HTML holds MathJax output: the browser shows the typeset math,
+    not the fallback's cut-short TeX, and never the 'Text is not SVG' warning (understanding-icl)."""
+    import subprocess
+    (post_dir(ctx) / "drawio.svg").write_text(DRAWIO)
+    result = prepare_image("drawio.svg", ctx)
+    assert result.problem is None
+    text = subprocess.run(["pdftotext", str(result.path), "-"], capture_output=True, text=True).stdout
+    assert text.split() == ["Input"]
+    assert _ink(result.path, tmp_path) > 0.01  # the math's own glyph box is drawn
+
+
 def test_svg_served_as_png_is_still_svg(ctx):
     (post_dir(ctx) / "diagram.png").write_text(SVG)
     assert prepare_image("diagram.png", ctx).path.suffix == ".pdf"
