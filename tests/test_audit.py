@@ -42,3 +42,29 @@ def test_audit_against_baseline(capsys, tmp_path_factory):
             print(f"\nimproved (record with {ratchet.UPDATE_ENV}=1 python -m pytest tests/test_audit.py):\n  "
                   + "\n  ".join(better))
     assert not worse, "worse than tests/audit_baseline.json:\n  " + "\n  ".join(worse)
+
+
+# --- the audit's own reading: what the blog shows, what the PDF's text says ------------------
+
+def test_audit_source_skips_elements_the_browser_hides(tmp_path):
+    """A ``display: none`` element shows none of its text, Markdown inside or not."""
+    from .audit.source import read_source
+    post = tmp_path / "post.md"
+    post.write_text('Shown.\n\n<div style="display: none" markdown="1">\n\n## Appendix\n\n'
+                    '<div>nested</div>\n\nHidden words.\n</div>\n\nAfter.\n')
+    assert read_source(post).prose == ["shown", "after"]
+
+
+def test_audit_pdf_words_count_a_compound_poppler_joined(tmp_path, monkeypatch):
+    """pdftotext drops the hyphen of "non-" at a line end; the source's compound still counts,
+    and a word the source also spells solid stays solid."""
+    from .audit import pdftext
+    monkeypatch.setattr(pdftext, "pdftotext", lambda pdf: "the nonlinearities and a coop co-op")
+    words = pdftext.pdf_words(tmp_path / "x.pdf", {"non-linearities", "co-op", "coop"})
+    assert words == ["the", "non-linearities", "and", "a", "coop", "co-op"]
+
+
+def test_audit_math_letters_are_no_words():
+    """The source side drops "$i$" from "$i$-th"; the PDF's "𝑖-th" must leave "th" too."""
+    from .audit.words import tokens
+    assert tokens("the 𝑖-th row of 𝐴 in ℝ and ℎ") == ["the", "th", "row", "of", "in", "and"]

@@ -65,8 +65,15 @@ def join_lines(text: str, hyphenated: set[str]) -> str:
     return "\n".join(out)
 
 
-def pdf_words(pdf: Path, hyphenated: set[str]) -> list[str]:
-    return tokens(join_lines(pdftotext(pdf), hyphenated))
+def pdf_words(pdf: Path, source_words: set[str]) -> list[str]:
+    """The PDF's words. pdftotext (poppler, not -raw) itself joins the lines of a paragraph, and
+    where a line ends in "-" it drops the hyphen, compound or not ("non-" + "linearities" reads
+    "nonlinearities"): a source compound read solid is counted as the compound, unless the
+    source also spells it solid."""
+    hyphenated = {word for word in source_words if "-" in word}
+    solid = {word.replace("-", ""): word for word in hyphenated}
+    words = tokens(join_lines(pdftotext(pdf), hyphenated))
+    return [solid[word] if word in solid and word not in source_words else word for word in words]
 
 
 def count_leaks(prose_text: str, legit_text: str) -> dict[str, int]:

@@ -38,6 +38,7 @@ _MATH = re.compile(r"\$\$.+?\$\$|\\\\?\[.+?\\\\?\]|\\\\?\(.+?\\\\?\)"
                    r"|(?<![\\$\w])\$ [^$\n]+? \$(?![$\w])", re.S)
 _CITATION = re.compile(r"(?<![\w.])-?@[\w][\w:.#$%&+?<>~/-]*")  # pandoc [@key], @key
 _URL = re.compile(r"(?:https?|ftp)://\S+|\bwww\.\S+|\S+@\S+\.\w+")
+_HIDDEN_OPEN = re.compile(r"<([A-Za-z][\w-]*)\b[^>]*\bstyle\s*=\s*[\"'][^\"']*display\s*:\s*none[^>]*>", re.I)
 _IMG_EXT = re.compile(r"\.(?:png|jpe?g|gif|svg|webp|avif|bmp|tiff?|pdf)(?:[?#].*)?$", re.I)
 
 
@@ -112,9 +113,25 @@ def _outside_fences(markdown: str, fix) -> str:
     return "\n".join(part for part in out)
 
 
+def _drop_hidden(text: str) -> str:
+    """``text`` without the elements styled ``display: none``: a browser shows none of their
+    text, whatever Markdown (``markdown="1"``) or blank lines they hold, so the reader cannot
+    miss it. An element whose end tag is not in ``text`` is kept."""
+    while match := _HIDDEN_OPEN.search(text):
+        tag, depth = re.escape(match.group(1)), 1
+        for edge in re.finditer(rf"<(/?){tag}\b[^>]*>", text[match.end():], re.I):
+            depth += -1 if edge.group(1) else 1
+            if depth == 0:
+                text = text[:match.start()] + " " + text[match.end() + edge.end():]
+                break
+        else:
+            return text[:match.end()] + _drop_hidden(text[match.end():])
+    return text
+
+
 def _unblog(text: str, source: Source, mdx: bool) -> str:
     """Site-generator syntax (Liquid, MDX, attribute lists, directives) as the site shows it."""
-    text = _LIQUID_DROP.sub(" ", text)
+    text = _drop_hidden(_LIQUID_DROP.sub(" ", text))
     text = _LIQUID_CODE.sub(lambda m: f"\n```{m.group(1)}\n{m.group(2).strip(chr(10))}\n```\n", text)
     source.images.extend(_LIQUID_IMAGE.findall(text))
     text = _LIQUID.sub("", text)

@@ -4,6 +4,9 @@ One tokenizer for both, so the comparison is fair: case-folded, NFC, the typogra
 equal to the ASCII one (the blog itself curls quotes). Nothing else is folded: a hyphen that
 extracts as U+2011, a ligature that extracts as U+FB01 or CJK text with a space between every
 character are defects of the PDF's text, and a word spelt so does not match its source.
+Math letters (the Mathematical Alphanumeric Symbols and the letterlike ones unicode-math uses
+in their holes, as in "𝑖") are no word: the source side drops math, so "$i$-th" counts "th",
+and the PDF's "𝑖-th" must too.
 """
 from __future__ import annotations
 
@@ -19,6 +22,9 @@ _CJK = ("\u2e80-\u2fff\u3005-\u3007\u3021-\u3029\u3031-\u3035\u3040-\u30ff\u3100
         "\U00020000-\U0003134f")
 CJK_CHAR = re.compile(f"[{_CJK}]")
 _CJK_SPLIT = re.compile(f"([{_CJK}]+)")
+_MATH_LETTER = re.compile("[\U0001d400-\U0001d7ff\u210e\u212c\u2130\u2131\u210b\u2110\u2112\u2133"
+                          "\u211b\u212d\u210c\u2111\u211c\u2128\u2102\u2115\u2119\u211a\u211d\u2124"
+                          "\u212f\u210a\u2134]")
 
 
 def normalize(text: str) -> str:
@@ -29,7 +35,7 @@ def tokens(text: str) -> list[str]:
     """The words of ``text`` in order. A CJK run (no spaces, as CJK is written) is one word, and
     a CJK run beside Latin letters is a word of its own."""
     out = []
-    for match in _WORD.finditer(normalize(text)):
+    for match in _WORD.finditer(_MATH_LETTER.sub(" ", normalize(text))):
         word = match.group()
         if CJK_CHAR.search(word):
             out.extend(part for part in _CJK_SPLIT.split(word) if part and part not in "-'\u2010\u2011")
