@@ -4,12 +4,14 @@ are missing (`make setup` installs both; CI runs these)."""
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
 
 import distill_pdf
-from distill_pdf.figures import browser, libraries
+from distill_pdf import figures
+from distill_pdf.figures import browser, geojson, libraries
 
 from .conftest import ENGINES, pdf_text_flat, requires_pdftotext, write_post
 
@@ -38,6 +40,15 @@ sequenceDiagram
 ```
 
 After the diagrams.
+"""
+
+GEOJSON = """
+```geojson
+{"type": "FeatureCollection", "features": [
+  {"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates":
+    [[[-60.11, -2.90], [-60.11, -3.16], [-59.82, -3.16], [-59.82, -2.90], [-60.11, -2.90]]]}},
+  {"type": "Feature", "properties": {}, "geometry": {"type": "Point", "coordinates": [-59.9, -3.0]}}]}
+```
 """
 
 
@@ -97,8 +108,9 @@ def test_a_figure_that_asks_the_network_is_refused_and_named(tmp_path):
     assert 'Vega-Lite chart {"data": {"url"' in pdf_text_flat(result.pdf)  # its source, framed, as before
 
 
-def test_without_chromium_the_notes_stay_with_one_warning(tmp_path, monkeypatch):
-    bin_dir = tmp_path / "bin"  # PATH with everything but a browser
+def _hide_chromium(tmp_path: Path, monkeypatch) -> None:
+    """PATH with everything but a browser."""
+    bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     for folder in os.environ.get("PATH", "").split(os.pathsep):
         if not os.path.isdir(folder):
@@ -110,12 +122,18 @@ def test_without_chromium_the_notes_stay_with_one_warning(tmp_path, monkeypatch)
     monkeypatch.setenv("PATH", str(bin_dir))
     monkeypatch.delenv("DISTILL_PDF_CHROMIUM", raising=False)
     assert browser.find_chromium() is None
-    body = MERMAID + '\n<iframe src="/assets/html/none.html"></iframe>\n'
+
+
+def test_without_chromium_the_notes_stay_with_one_warning(tmp_path, monkeypatch):
+    _hide_chromium(tmp_path, monkeypatch)
+    assert figures.drawn_kinds() == {"geojson"}  # what the audit expects as figures here
+    body = MERMAID + '\n<iframe src="/assets/html/none.html"></iframe>\n' + GEOJSON
     result = _render(tmp_path / "post", body)
     text = pdf_text_flat(result.pdf)
     assert "Mermaid diagram graph TD" in text and "Mermaid diagram sequenceDiagram" in text
-    assert "Vega-Lite chart {" in text and "Figure 1" not in text
+    assert "Vega-Lite chart {" in text and "Figure 2" not in text
     assert "Interactive content (iframe)" in text
+    assert "Figure 1: GeoJSON map" in text  # a map needs no browser
     figure_warnings = [w.message for w in result.warnings if "Chromium" in w.message]
     assert len(figure_warnings) == 1 and "distill-pdf figures install" in figure_warnings[0]
     assert not [w for w in result.warnings if "printed as its source" in w.message]
@@ -130,3 +148,38 @@ def test_cdn_urls_of_the_pinned_libraries_are_answered_locally():
     assert libraries.cdn_file("https://unpkg.com/vega-embed@6") == libraries.bundle("vega-embed")
     assert libraries.cdn_file("https://cdn.jsdelivr.net/npm/left-pad@1") is None
     assert libraries.cdn_file("https://example.org/plotly.min.js") is None
+
+
+def test_a_geojson_fence_prints_as_a_framed_map_with_its_graticule(tmp_path):
+    result = _render(tmp_path, "Before the map.\n" + GEOJSON + "\nAfter the map.\n")
+    text = pdf_text_flat(result.pdf)
+    assert "Figure 1: GeoJSON map" in text
+    assert "60.0°W" in text and "3.0°S" in text and "km" in text  # meridians, parallels, scale bar: vector text
+    assert "FeatureCollection" not in text and not [w for w in result.warnings if "GeoJSON" in w.message]
+
+    broken = _render(tmp_path / "broken", '```geojson\n{"type": "Polygon", "coordinates": [[1, 2]]}\n```\n')
+    assert any("GeoJSON map could not be drawn (malformed Polygon coordinates)" in w.message
+               for w in broken.warnings)
+    assert "GeoJSON map {" in pdf_text_flat(broken.pdf)  # its source, framed
+
+
+def test_geojson_shapes_are_projected_into_the_frame():
+    drawing = geojson.svg('''{"type": "GeometryCollection", "geometries": [
+        {"type": "MultiPolygon", "coordinates": [[[[0, 0], [10, 0], [10, 10], [0, 0]], [[2, 1], [8, 1], [8, 7], [2, 1]]]]},
+        {"type": "LineString", "coordinates": [[-5, 60], [5, 62]]}, {"type": "MultiPoint", "coordinates": [[3, 89.9]]}]}''')
+    assert drawing.startswith("<svg") and 'fill-rule="evenodd"' in drawing and "<circle" in drawing
+    width, height = (float(v) for v in re.search(r'viewBox="0 0 ([\d.]+) ([\d.]+)"', drawing).groups())
+    for x, y in re.findall(r"[ML] (-?[\d.]+) (-?[\d.]+)", drawing):
+        assert 0 <= float(x) <= width and 0 <= float(y) <= height
+    with pytest.raises(geojson.GeoJSONError):
+        geojson.svg('{"type": "FeatureCollection", "features": []}')
+
+
+def test_a_site_file_is_answered_in_the_ranges_a_video_asks_for():
+    body = bytes(range(100))
+    assert browser._ranged(body, {}) == (200, body, [])
+    assert browser._ranged(body, {"Range": "bytes=10-19"}) == (
+        206, body[10:20], [{"name": "Content-Range", "value": "bytes 10-19/100"}])
+    assert browser._ranged(body, {"range": "bytes=90-"})[1] == body[90:]
+    assert browser._ranged(body, {"Range": "bytes=-5"})[1] == body[95:]
+    assert browser._ranged(body, {"Range": "bytes=200-"})[0] == 200

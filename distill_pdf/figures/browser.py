@@ -15,6 +15,7 @@ import base64
 import math
 import mimetypes
 import os
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -53,7 +54,8 @@ class _Route:
     page: str
     roots: tuple[Path, ...]
     allow_remote: bool
-    blocked: list[str] = field(default_factory=list)
+    blocked: list[str] = field(default_factory=list)  # refused: remote access not allowed
+    failed: list[str] = field(default_factory=list)   # allowed, but the fetch failed (offline, 404)
     loaded: bool = False
 
 
@@ -94,7 +96,7 @@ class Browser:
             box = self._settle(session, route, timeout)
             return self._capture(session, box)
         except cdp.Timeout:
-            raise FigureFailed(f"not drawn within {timeout:g} s" + _blocked_note(route)) from None
+            raise FigureFailed(_with_missing(f"not drawn within {timeout:g} s", route)) from None
         finally:
             del self.routes[session]
             try:
@@ -109,12 +111,12 @@ class Browser:
         if "exceptionDetails" in answer:
             details = answer["exceptionDetails"]
             message = (details.get("exception") or {}).get("description") or details.get("text", "script error")
-            raise FigureFailed(message.split("\n")[0] + _blocked_note(route))
+            raise FigureFailed(_with_missing(message.split("\n")[0], route))
         box = answer["result"]["value"]
-        if route.blocked:  # drawn without its data: an empty chart is no figure
-            raise FigureFailed("drawn without what it asked for" + _blocked_note(route))
+        if route.blocked or route.failed:  # drawn without its data: an empty chart is no figure
+            raise FigureFailed(_missing(route))
         if box["width"] < 1 or box["height"] < 1:
-            raise FigureFailed("the figure drew nothing" + _blocked_note(route))
+            raise FigureFailed("the figure drew nothing")
         return box
 
     def _capture(self, session: str, box: dict) -> Printed:
@@ -140,26 +142,42 @@ class Browser:
     def _answer(self, session: str | None, params: dict) -> None:
         route = self.routes.get(session or "")
         request_id, url = params["requestId"], params["request"]["url"]
+        if route is not None and ("responseStatusCode" in params or "responseErrorReason" in params):
+            self._answered(session, route, params)
+            return
         if route is None:
             self.connection.send("Fetch.failRequest", {"requestId": request_id, "errorReason": "BlockedByClient"}, session)
             return
         found = _local_answer(url, route)
         if found is not None:
             body, mime = found
-            headers = [{"name": "Content-Type", "value": mime}, {"name": "Access-Control-Allow-Origin", "value": "*"}]
-            self.connection.send("Fetch.fulfillRequest", {"requestId": request_id, "responseCode": 200,
+            status, body, extra = _ranged(body, params["request"].get("headers", {}))
+            headers = [{"name": "Content-Type", "value": mime}, {"name": "Access-Control-Allow-Origin", "value": "*"},
+                       {"name": "Accept-Ranges", "value": "bytes"}, *extra]
+            self.connection.send("Fetch.fulfillRequest", {"requestId": request_id, "responseCode": status,
                                                           "responseHeaders": headers,
                                                           "body": base64.b64encode(body).decode()}, session)
         elif url.startswith(ORIGIN):
             self.connection.send("Fetch.fulfillRequest", {"requestId": request_id, "responseCode": 404,
                                                           "body": ""}, session)
-        elif route.allow_remote:
-            self.connection.send("Fetch.continueRequest", {"requestId": request_id}, session)
+        elif route.allow_remote:  # its answer is seen too: a failed fetch leaves a figure without its data
+            self.connection.send("Fetch.continueRequest", {"requestId": request_id, "interceptResponse": True},
+                                 session)
         else:
             if params.get("resourceType") in _ESSENTIAL:
                 route.blocked.append(url)
             self.connection.send("Fetch.failRequest", {"requestId": request_id, "errorReason": "BlockedByClient"},
                                  session)
+
+    def _answered(self, session: str, route: _Route, params: dict) -> None:
+        """A remote request's answer: passed on, and remembered when it failed."""
+        error, status = params.get("responseErrorReason"), params.get("responseStatusCode", 200)
+        if (error or status >= 400) and params.get("resourceType") in _ESSENTIAL:
+            route.failed.append(f"{params['request']['url']} ({error or f'HTTP {status}'})")
+        if error:
+            self.connection.send("Fetch.failRequest", {"requestId": params["requestId"], "errorReason": error}, session)
+        else:
+            self.connection.send("Fetch.continueResponse", {"requestId": params["requestId"]}, session)
 
     def close(self) -> None:
         self.connection.close()
@@ -192,6 +210,22 @@ def _local_answer(url: str, route: _Route) -> tuple[bytes, str] | None:
     return path.read_bytes(), mime
 
 
+def _ranged(body: bytes, headers: dict) -> tuple[int, bytes, list[dict]]:
+    """The part of ``body`` a ``Range: bytes=a-b`` header asks for, as a 206 answer. Why: a
+    video answered whole, without ranges, is not seekable, and its frame is then always the first."""
+    asked = next((value for name, value in headers.items() if name.lower() == "range"), "")
+    m = re.fullmatch(r"\s*bytes=(\d*)-(\d*)\s*", asked)
+    if not m or not (m.group(1) or m.group(2)) or not body:
+        return 200, body, []
+    if m.group(1):
+        first, last = int(m.group(1)), min(int(m.group(2) or len(body) - 1), len(body) - 1)
+    else:  # the last N bytes
+        first, last = max(0, len(body) - int(m.group(2))), len(body) - 1
+    if first > last:
+        return 200, body, []
+    return 206, body[first:last + 1], [{"name": "Content-Range", "value": f"bytes {first}-{last}/{len(body)}"}]
+
+
 def _site_file(relative: str, roots: tuple[Path, ...]) -> Path | None:
     """A file under one of the site's folders; nothing outside them is readable."""
     for root in roots:
@@ -201,11 +235,19 @@ def _site_file(relative: str, roots: tuple[Path, ...]) -> Path | None:
     return None
 
 
-def _blocked_note(route: _Route) -> str:
-    if not route.blocked:
-        return ""
-    more = f" and {len(route.blocked) - 1} more" if len(route.blocked) > 1 else ""
-    return f" (network access refused for {route.blocked[0]}{more}; allow remote access to fetch it)"
+def _missing(route: _Route) -> str:
+    """What the figure went without: refused requests, then failed ones ("" when nothing)."""
+    notes = []
+    for urls, why in ((route.blocked, "network access refused for {}; allow remote access to fetch it"),
+                      (route.failed, "could not fetch {}")):
+        if urls:
+            more = f" and {len(urls) - 1} more" if len(urls) > 1 else ""
+            notes.append(why.format(urls[0] + more))
+    return "; ".join(notes)
+
+
+def _with_missing(message: str, route: _Route) -> str:
+    return f"{message} ({_missing(route)})" if route.blocked or route.failed else message
 
 
 _shared: Browser | None = None

@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 import json
 
-COLUMN_PX = 720  # the width figures are drawn at: the print column at 96 px/in, a little wider
+COLUMN_PX = 720  # the width figures are drawn at: a blog's column, printed scaled to the print column
 CHART_HEIGHT_PX = 400
 # a TrueType sans (fonts-liberation): Chromium prints CFF fonts as Type 3, whose text
 # pdftotext and copy-paste cannot always read back
@@ -59,7 +59,9 @@ await result.view.runAsync();
 box.querySelector('svg').id = 'dp-figure';""" % FONT),
     "plotly": ("plotly.js-dist-min", f"""
 const spec = JSON.parse(source);
-const layout = Object.assign({{width: {COLUMN_PX}, height: {CHART_HEIGHT_PX}}}, spec.layout,
+// plotly's own margins (80-100 px a side) are room for a toolbar and a title it may not have
+const margin = {{t: (spec.layout || {{}}).title ? 60 : 20, r: 20, b: 40, l: 50}};
+const layout = Object.assign({{width: {COLUMN_PX}, height: {CHART_HEIGHT_PX}, margin}}, spec.layout,
     {{font: Object.assign({{family: "'{FONT}', sans-serif"}}, (spec.layout || {{}}).font)}});
 box.id = 'dp-figure';
 await Plotly.newPlot(box, spec.data || [], layout, {{staticPlot: true, displayModeBar: false}});"""),
@@ -112,16 +114,42 @@ window.__dpDone = new Promise((resolve, reject) => {{
 
 
 def video_page(src: str) -> str:
-    """A video's first frame (a tenth of a second in: the very first is often black)."""
+    """A video's frame that shows most: of a few early ones (a tenth of a second in, then a
+    tenth, a quarter and half of the way), the one whose brightness varies most. The very
+    first is often black, and so is the start of a fade-in or a night scene."""
     return f"""{_HEAD}</head><body>
 <video id="dp-figure" src="{html.escape(src)}" muted preload="auto" style="display: block; max-width: {COLUMN_PX}px"></video>
 <script>
 window.__dpDone = new Promise((resolve, reject) => {{
   const video = document.getElementById('dp-figure');
   video.addEventListener('error', () => reject(new Error('the browser cannot play this video')));
-  video.addEventListener('loadeddata', () => {{
-    video.addEventListener('seeked', () => requestAnimationFrame(() => resolve()), {{once: true}});
-    video.currentTime = Math.min(0.1, (video.duration || 1) / 2);
+  const seek = t => new Promise(done => {{
+    video.addEventListener('seeked', () => requestAnimationFrame(() => done()), {{once: true}});
+    video.currentTime = t;
+  }});
+  const canvas = Object.assign(document.createElement('canvas'), {{width: 64, height: 36}});
+  const context = canvas.getContext('2d', {{willReadFrequently: true}});
+  const spread = () => {{  // the standard deviation of the frame's luma, at 64 x 36
+    context.drawImage(video, 0, 0, 64, 36);
+    const px = context.getImageData(0, 0, 64, 36).data;
+    let sum = 0, squares = 0;
+    for (let i = 0; i < px.length; i += 4) {{
+      const y = 0.299 * px[i] + 0.587 * px[i + 1] + 0.114 * px[i + 2];
+      sum += y; squares += y * y;
+    }}
+    const n = px.length / 4;
+    return Math.sqrt(Math.max(0, squares / n - (sum / n) ** 2));
+  }};
+  video.addEventListener('loadeddata', async () => {{
+    const length = video.duration || 1;
+    let best = 0, bestSpread = -1;
+    for (const t of [Math.min(0.1, length / 2), length * 0.1, length * 0.25, length * 0.5]) {{
+      await seek(t);
+      const s = spread();
+      if (s > bestSpread) {{ best = t; bestSpread = s; }}
+    }}
+    await seek(best);
+    resolve();
   }}, {{once: true}});
 }});
 </script></body></html>"""

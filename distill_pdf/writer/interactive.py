@@ -24,7 +24,8 @@ def diagram(r, token, state) -> str:
     """A fence such as ```` ```mermaid ````: drawn, else its source framed under its label."""
     kind, label = token["attrs"]["kind"], token["attrs"]["label"]
     renderer = r.drawing
-    if renderer is not None and kind in figures.KINDS and not _unavailable(r, label, needs_libraries=True):
+    browserless = kind in figures.BROWSERLESS_KINDS  # a map: drawn here, with or without a browser
+    if renderer is not None and kind in figures.KINDS and (browserless or not _unavailable(r, label, True)):
         try:
             drawn = renderer.fence(kind, token["raw"])
         except figures.FigureFailed as exc:
@@ -44,7 +45,8 @@ def embed(r, tag: str, src: str, attrs: dict) -> str:
     renderer = r.drawing
     link = r._absolute_url(src) if src else None
     if renderer is not None and tag in ("iframe", "video") and src:
-        thumbnail = _thumbnail(src) if tag == "iframe" and renderer.allow_remote else None
+        # Jekyll's video include writes a YouTube or Vimeo embed as a <video>: a thumbnail too
+        thumbnail = _thumbnail(src) if renderer.allow_remote else None
         if thumbnail is not None:
             prepared = r.prepare_graphic(thumbnail)
             if prepared is not None:
