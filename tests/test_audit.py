@@ -68,3 +68,13 @@ def test_audit_math_letters_are_no_words():
     """The source side drops "$i$" from "$i$-th"; the PDF's "𝑖-th" must leave "th" too."""
     from .audit.words import tokens
     assert tokens("the 𝑖-th row of 𝐴 in ℝ and ℎ") == ["the", "th", "row", "of", "in", "and"]
+
+
+def test_audit_source_liquid_raw_is_printed_as_it_is(tmp_path):
+    """Jekyll prints ``{% raw %}`` text literally: a Liquid tag shown there is no leak."""
+    from .audit.source import read_source
+    post = tmp_path / "post.md"
+    post.write_text("Wrap it:\n\n{% raw %}\n{% highlight c++ %} <br/> code {% endhighlight %}\n{% endraw %}\n")
+    source = read_source(post)
+    assert source.prose == ["wrap", "it", "highlight", "c", "code", "endhighlight"]
+    assert source.prose_text.count("{%") == 2

@@ -25,6 +25,7 @@ _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _LIQUID_CODE = re.compile(r"\{%-?\s*highlight\s+(\S+)[^%]*%\}(.*?)\{%-?\s*endhighlight\s*-?%\}", re.S)
 _LIQUID_DROP = re.compile(r"\{%-?\s*comment\s*-?%\}.*?\{%-?\s*endcomment\s*-?%\}", re.S)
 _LIQUID_IMAGE = re.compile(r"\{%-?\s*include\s+figure\.(?:html|liquid)\b[^%]*?\bpath=[\"']?([^\"'\s%]+)")
+_LIQUID_RAW = re.compile(r"\{%-?\s*raw\s*-?%\}(.*?)\{%-?\s*endraw\s*-?%\}", re.S)
 _LIQUID = re.compile(r"\{%.*?%\}|\{\{.*?\}\}", re.S)
 _MDX_LINE = re.compile(r"^(?:import\s.*?\bfrom\s+['\"].*|import\s+['\"].*|export\s+(?:const|default|function|let)\b.*)$")
 _JSX_COMMENT = re.compile(r"\{/\*.*?\*/\}", re.S)
@@ -129,13 +130,19 @@ def _drop_hidden(text: str) -> str:
     return text
 
 
-def _unblog(text: str, source: Source, mdx: bool) -> str:
-    """Site-generator syntax (Liquid, MDX, attribute lists, directives) as the site shows it."""
-    text = _drop_hidden(_LIQUID_DROP.sub(" ", text))
+def _unliquid(text: str, source: Source) -> str:
+    """Liquid's tags and output as the page shows them: code highlighted, images collected."""
+    text = _LIQUID_DROP.sub(" ", text)
     text = _LIQUID_CODE.sub(lambda m: f"\n```{m.group(1)}\n{m.group(2).strip(chr(10))}\n```\n", text)
     source.images.extend(_LIQUID_IMAGE.findall(text))
-    text = _LIQUID.sub("", text)
-    text = _JSX_COMMENT.sub("", text)
+    return _LIQUID.sub("", text)
+
+
+def _unblog(text: str, source: Source, mdx: bool) -> str:
+    """Site-generator syntax (Liquid, MDX, attribute lists, directives) as the site shows it."""
+    parts = _LIQUID_RAW.split(text)  # odd parts: {% raw %} text, which Jekyll prints as it is
+    text = "".join(part if i % 2 else _unliquid(part, source) for i, part in enumerate(parts))
+    text = _JSX_COMMENT.sub("", _drop_hidden(text))
     lines = []
     for line in text.split("\n"):
         if mdx and _MDX_LINE.match(line.strip()):
