@@ -17,12 +17,15 @@ from pathlib import Path
 import ftfy
 import mistune
 
+from distill_pdf import figures
+
 from .words import tokens
 
 _FRONT = re.compile(r"\A\ufeff?(?:---[ \t]*\n.*?\n(?:---|\.\.\.)[ \t]*\n|\+\+\+[ \t]*\n.*?\n\+\+\+[ \t]*\n)",
                     re.S)
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _LIQUID_CODE = re.compile(r"\{%-?\s*highlight\s+(\S+)[^%]*%\}(.*?)\{%-?\s*endhighlight\s*-?%\}", re.S)
+_LIQUID_MERMAID = re.compile(r"\{%-?\s*mermaid\s*-?%\}(.*?)\{%-?\s*endmermaid\s*-?%\}", re.S)  # jekyll-mermaid
 _LIQUID_DROP = re.compile(r"\{%-?\s*comment\s*-?%\}.*?\{%-?\s*endcomment\s*-?%\}", re.S)
 _LIQUID_IMAGE = re.compile(r"\{%-?\s*include\s+figure\.(?:html|liquid)\b[^%]*?\bpath=[\"']?([^\"'\s%]+)")
 _LIQUID_RAW = re.compile(r"\{%-?\s*raw\s*-?%\}(.*?)\{%-?\s*endraw\s*-?%\}", re.S)
@@ -134,6 +137,7 @@ def _unliquid(text: str, source: Source) -> str:
     """Liquid's tags and output as the page shows them: code highlighted, images collected."""
     text = _LIQUID_DROP.sub(" ", text)
     text = _LIQUID_CODE.sub(lambda m: f"\n```{m.group(1)}\n{m.group(2).strip(chr(10))}\n```\n", text)
+    text = _LIQUID_MERMAID.sub(lambda m: f"\n```mermaid\n{m.group(1).strip(chr(10))}\n```\n", text)
     source.images.extend(_LIQUID_IMAGE.findall(text))
     return _LIQUID.sub("", text)
 
@@ -162,9 +166,12 @@ def _parser():
         "strikethrough", "footnotes", "table", "url", "math", "task_lists"])
 
 
-def _walk(nodes, source: Source, prose: list[str]) -> None:
+def _walk(nodes, source: Source, prose: list[str], drawn: frozenset[str]) -> None:
+    """``drawn``: the fence languages distill-pdf prints as figures here, whose source is no code in the PDF."""
     for node in nodes:
         kind = node.get("type")
+        if kind == "block_code" and _language(node) in drawn:
+            continue
         if kind in ("block_code", "codespan"):
             source.code.extend(tokens(node.get("raw", "")))
         elif kind in ("block_math", "inline_math", "blank_line", "thematic_break", "footnote_ref"):
@@ -181,10 +188,15 @@ def _walk(nodes, source: Source, prose: list[str]) -> None:
         elif kind in ("softbreak", "linebreak"):
             prose.append(" ")
         elif "children" in node:
-            _walk(node["children"], source, prose)
+            _walk(node["children"], source, prose, drawn)
             prose.append(" ")
         elif "raw" in node:
             prose.append(node["raw"])
+
+
+def _language(node: dict) -> str:
+    info = ((node.get("attrs") or {}).get("info") or "").split()
+    return info[0].lower() if info else ""
 
 
 def read_source(path: Path) -> Source:
@@ -195,7 +207,7 @@ def read_source(path: Path) -> Source:
     source = Source()
     body = _outside_fences(body, lambda run: _unblog(run, source, path.suffix == ".mdx"))
     prose: list[str] = []
-    _walk(_parser()(body), source, prose)
+    _walk(_parser()(body), source, prose, figures.drawn_kinds())
     plain = html.unescape(" ".join(prose))
     plain = _CITATION.sub(" ", _URL.sub(" ", _MATH.sub(" ", plain)))
     source.prose_text = plain
