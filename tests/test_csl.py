@@ -111,3 +111,80 @@ def test_seed_ieee_pdf(tmp_path):
     text = subprocess.run(["pdftotext", "-layout", pdf, "-"], capture_output=True, text=True).stdout
     assert "like [1]" in text and "introduced by [2]" in text and "argued by [3]" in text
     assert re.search(r"\[1\]\s+C\. Molnar", text) and re.search(r"\[3\]\s+C\. Rudin", text)
+
+
+# -- the engine and its glue, without the CLI (issue 14's conformance fixes) ------------------
+
+def engine(style: str, items: list[dict], lang: str | None = None):
+    from distill_pdf.csl.engine import Engine
+    from distill_pdf.csl.items import csl_item
+    from distill_pdf.csl.styles import load_style, style_path
+    from distill_pdf.bibliography import Work
+    works = []
+    for item in items:
+        work = Work.__new__(Work)
+        work.key, work.csl_item = item["id"], item
+        works.append(csl_item(work))
+    out = Engine(load_style(style_path(style), lang), works)
+    out.start([w["id"] for w in works])
+    return out
+
+
+def plain_entries(eng) -> list[str]:
+    from distill_pdf.csl.markup import to_plain
+    return [to_plain(text) for _, _, text in eng.entries()]
+
+
+def test_date_range_with_shared_parts_and_empty_labels():
+    """pandoc-citeproc-7: a range within one month crashed citeproc-py (TypeError); an
+    absent edition or page printed its bare label ("Edition"); initialize="false"."""
+    eng = engine("chicago-author-date", [
+        {"id": "a", "type": "article-magazine", "title": "Title", "container-title": "Journal",
+         "author": [{"family": "Author", "given": "Ann"}],
+         "issued": [{"year": 2011, "month": 9, "day": 24}, {"year": 2011, "month": 9, "day": 26}]},
+        {"id": "b", "type": "book", "title": "Foo", "author": [{"family": "Smith", "given": "Mary"}],
+         "issued": {"year": 2019}}])
+    assert plain_entries(eng) == ["Author, Ann. 2011. \u201cTitle.\u201d Journal, September 24\u201326.",
+                                  "Smith, Mary. 2019. Foo."]
+
+
+def test_pandoc_citeproc_date_forms():
+    from distill_pdf.csl.items import _date
+    assert _date({"year": 2007}) == {"date-parts": [[2007]]}
+    assert _date([{"year": 1963, "season": 3}]) == {"date-parts": [[1963]], "season": 3}
+    assert _date({"literal": "1996_2004"}) == {"date-parts": [[1996], [2004]]}
+    assert _date("2011/2012-05") == {"date-parts": [[2011], [2012, 5]]}
+    assert _date({"literal": "forthcoming"}) == {"literal": "forthcoming"}
+
+
+def test_locators_in_the_posts_language():
+    from distill_pdf.csl.engine import split_locator
+    german = engine("ieee", [{"id": "a", "type": "book", "title": "T"}], lang="de")
+    assert split_locator("S. 33", german.locator_terms) == (("page", "33"), "")
+    assert split_locator("Kap. 2, und mehr", german.locator_terms) == (("chapter", "2"), ", und mehr")
+    assert split_locator("p. 4", german.locator_terms) == (("page", "4"), "")  # English still read
+    assert split_locator("VIII, 89")[0] is None  # a roman number alone is text, as pandoc reads it
+    assert split_locator("and more")[0] is None
+
+
+def test_numbers_follow_reading_order_with_notes_and_lang(tmp_path):
+    """A citation in a note counts where the note is referenced, not where it is defined;
+    lang: de prints and reads German locator terms; a suffix keeps its comma."""
+    front = ("title: T\ncsl: ieee\nlang: de\nreferences:\n"
+             + "".join(f"  - id: {k}\n    type: book\n    title: Buch {k}\n    author: [{{family: {k.title()}}}]\n"
+                       for k in ("alpha", "beta", "gamma")))
+    body = "Erst eine Note[^n], dann [@beta, S. 5] und [@alpha, und mehr].\n\n[^n]: Siehe [@gamma, Kap. 2].\n"
+    main = tex(write_post(tmp_path, body, front=front), tmp_path)
+    assert cites(main) == ["[1, Kap. 2]", "[2, S. 5]", "[3]"]
+    assert "[3]}, und mehr" in main
+    assert re.findall(r"\\item\[\{\[(\d)\]\}\] \\dpcitetarget\{dpbib\.\d\}(\w+)", main) == \
+        [("1", "Gamma"), ("2", "Beta"), ("3", "Alpha")]
+
+
+@pytest.mark.skipif(not (PANDOC_TESTS / "chicago-fullnote-bibliography.csl").exists(), reason="pandoc tests missing")
+def test_a_citation_note_starts_with_a_capital(tmp_path):
+    front = ("title: T\nreferences:\n  - id: a\n    type: book\n    title: Buch\n"
+             "    author: [{family: Muster, given: Max}]\n")
+    post = write_post(tmp_path, "Text [see @a].\n", front=front)
+    main = tex(post, tmp_path, "--csl", PANDOC_TESTS / "chicago-fullnote-bibliography.csl")
+    assert "\\dpnote{See \\dpcitelink" in main

@@ -44,6 +44,19 @@ def test_the_wheel_carries_fonts_licences_and_templates(wheel):
 
 
 @needs_network_tools
+def test_the_wheel_carries_the_bundled_csl_styles(wheel):
+    """--csl apa works offline from a wheel: every bundled style (and its licence note) is
+    in it, with the modules that read them; locales come with citeproc-py."""
+    from distill_pdf.csl.styles import BUNDLED, STYLES_DIR
+    names = set(zipfile.ZipFile(wheel).namelist())
+    styles = {f"distill_pdf/csl/styles/{p.name}" for p in STYLES_DIR.iterdir() if p.suffix in (".csl", ".md")}
+    assert {f"distill_pdf/csl/styles/{name}.csl" for name in BUNDLED} <= styles
+    assert styles | {"distill_pdf/csl/styles/README.md"} <= names, styles - names
+    modules = {f"distill_pdf/csl/{p.name}" for p in (ROOT / "distill_pdf" / "csl").glob("*.py")}
+    assert modules <= names, modules - names
+
+
+@needs_network_tools
 @pytest.mark.skipif(not ENGINES or not SEED.exists(), reason="needs a TeX engine and the seed post")
 def test_installed_in_a_fresh_venv_the_wheel_renders_the_seed(wheel, tmp_path):
     env_dir = tmp_path / "venv"
