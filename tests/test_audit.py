@@ -59,9 +59,12 @@ def test_audit_pdf_words_count_a_compound_poppler_joined(tmp_path, monkeypatch):
     """pdftotext drops the hyphen of "non-" at a line end; the source's compound still counts,
     and a word the source also spells solid stays solid."""
     from .audit import pdftext
-    monkeypatch.setattr(pdftext, "pdftotext", lambda pdf: "the nonlinearities and a coop co-op")
-    words = pdftext.pdf_words(tmp_path / "x.pdf", {"non-linearities", "co-op", "coop"})
-    assert words == ["the", "non-linearities", "and", "a", "coop", "co-op"]
+    monkeypatch.setattr(pdftext, "pdftotext", lambda pdf: "the nonlinearities and a coop co-op "
+                        "by the ConcaveConvex-Procedure")
+    words = pdftext.pdf_words(tmp_path / "x.pdf", {"non-linearities", "co-op", "coop",
+                                                    "concave-convex-procedure"})
+    assert words == ["the", "non-linearities", "and", "a", "coop", "co-op", "by", "the",
+                     "concave-convex-procedure"]
 
 
 def test_audit_math_letters_are_no_words():
@@ -78,3 +81,12 @@ def test_audit_source_liquid_raw_is_printed_as_it_is(tmp_path):
     source = read_source(post)
     assert source.prose == ["wrap", "it", "highlight", "c", "code", "endhighlight"]
     assert source.prose_text.count("{%") == 2
+
+
+def test_audit_source_loose_inline_math_is_math(tmp_path):
+    """MathJax has no space rule: `$ x$` and a `$ .. $` across a line end are math (the
+    converter sets them so), while a price stays prose."""
+    from .audit.source import read_source
+    post = tmp_path / "post.md"
+    post.write_text("For $ \\boldsymbol{X}=(x)$ and $ \\newcommand{\\s}[1]{#1}\n  \\s{x} $ it costs $ 5.\n")
+    assert read_source(post).prose == ["for", "and", "it", "costs", "5"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+from itertools import combinations
 from pathlib import Path
 
 from .words import CJK_CHAR, tokens
@@ -65,13 +66,22 @@ def join_lines(text: str, hyphenated: set[str]) -> str:
     return "\n".join(out)
 
 
+def _joined(compound: str) -> list[str]:
+    """``compound`` with one or two of its hyphens dropped (a word spans three lines at most)."""
+    parts = compound.split("-")
+    out = []
+    for dropped in (*combinations(range(1, len(parts)), 1), *combinations(range(1, len(parts)), 2)):
+        out.append("".join(("" if i in dropped or not i else "-") + part for i, part in enumerate(parts)))
+    return out
+
+
 def pdf_words(pdf: Path, source_words: set[str]) -> list[str]:
     """The PDF's words. pdftotext (poppler, not -raw) itself joins the lines of a paragraph, and
     where a line ends in "-" it drops the hyphen, compound or not ("non-" + "linearities" reads
-    "nonlinearities"): a source compound read solid is counted as the compound, unless the
-    source also spells it solid."""
+    "nonlinearities"): a source compound read so, at any of its hyphens, is counted as the
+    compound, unless the source also spells it that way."""
     hyphenated = {word for word in source_words if "-" in word}
-    solid = {word.replace("-", ""): word for word in hyphenated}
+    solid = {joined: word for word in hyphenated for joined in _joined(word)}
     words = tokens(join_lines(pdftotext(pdf), hyphenated))
     return [solid[word] if word in solid and word not in source_words else word for word in words]
 
