@@ -90,3 +90,23 @@ def test_audit_source_loose_inline_math_is_math(tmp_path):
     post = tmp_path / "post.md"
     post.write_text("For $ \\boldsymbol{X}=(x)$ and $ \\newcommand{\\s}[1]{#1}\n  \\s{x} $ it costs $ 5.\n")
     assert read_source(post).prose == ["for", "and", "it", "costs", "5"]
+
+
+def test_audit_source_phrasing_html_runs_into_its_words(tmp_path):
+    """A browser shows `<abbr>MLP</abbr>s` as "MLPs" and `<abbr>FNO</abbr>-PF` as "FNO-PF"."""
+    from .audit.source import read_source
+    post = tmp_path / "post.md"
+    post.write_text('Two <abbr title="m">MLP</abbr>s and <abbr title="f">FNO</abbr>-PF, **x**y<br/>z.\n')
+    assert read_source(post).prose == ["two", "mlps", "and", "fno-pf", "xy", "z"]
+
+
+def test_audit_source_html_block_outlives_a_line_the_blog_fills(tmp_path):
+    """A line holding only a Liquid include or a formula is no blank line: the HTML block (a
+    figure row, a table) goes on, as kramdown reads it, and its tags are not indented code."""
+    from .audit.source import read_source
+    post = tmp_path / "post.md"
+    post.write_text('<div class="row">\n    <div class="col">\n        {% include figure.html path="a.png" %}\n'
+                    '    </div>\n</div>\n\n<table><tr>\n    <td>\n    \\(x\\)\n    </td>\n'
+                    '    <td style="color:red">Cell</td>\n</tr></table>\n')
+    source = read_source(post)
+    assert source.prose == ["cell"] and source.code == [] and source.images == ["a.png"]

@@ -30,6 +30,10 @@ _LIQUID_DROP = re.compile(r"\{%-?\s*comment\s*-?%\}.*?\{%-?\s*endcomment\s*-?%\}
 _LIQUID_IMAGE = re.compile(r"\{%-?\s*include\s+figure\.(?:html|liquid)\b[^%]*?\bpath=[\"']?([^\"'\s%]+)")
 _LIQUID_RAW = re.compile(r"\{%-?\s*raw\s*-?%\}(.*?)\{%-?\s*endraw\s*-?%\}", re.S)
 _LIQUID = re.compile(r"\{%.*?%\}|\{\{.*?\}\}", re.S)
+# What replaces a tag or a formula: a word break that is no blank line (a line left blank would
+# end an HTML block, a figure row of includes or a table, where the blog's kramdown does not)
+_GAP = "\u2060"
+_LIQUID_LINE = re.compile(r"^([ \t]*)(?:(?:\{%.*?%\}|\{\{.*?\}\})[ \t]*)+$", re.M)
 _MDX_LINE = re.compile(r"^(?:import\s.*?\bfrom\s+['\"].*|import\s+['\"].*|export\s+(?:const|default|function|let)\b.*)$")
 _JSX_COMMENT = re.compile(r"\{/\*.*?\*/\}", re.S)
 _ALERT = re.compile(r"^(\s*>\s*)\[!\w+\][+-]?", re.M)    # GitHub alert / callout marker
@@ -63,6 +67,10 @@ class _HTMLText(HTMLParser):
     HIDDEN = {"script", "style", "video", "audio", "iframe", "template", "noscript", "svg", "math",
               "object", "canvas", "head", "title", "d-front-matter", "d-bibliography"}
     VOID = {"img", "br", "hr", "input", "source", "meta", "link", "wbr", "col", "area", "embed", "track"}
+    # phrasing elements: a browser runs their text into the words around them ("<abbr>MLP</abbr>s")
+    INLINE = {"a", "abbr", "b", "bdi", "bdo", "big", "cite", "data", "del", "dfn", "em", "font", "i",
+              "ins", "mark", "q", "s", "small", "span", "strike", "strong", "sub", "sup", "time", "tt",
+              "u", "var", "wbr"}
 
     def __init__(self, source: Source):
         super().__init__(convert_charrefs=True)
@@ -73,22 +81,26 @@ class _HTMLText(HTMLParser):
         attrs = dict(attrs)
         if tag == "img" and attrs.get("src"):
             self.source.images.append(attrs["src"])
+        self.text.append("" if tag in self.INLINE else " ")
         if tag in self.VOID:
             return
         self.hidden += tag in self.HIDDEN
         self.code += tag in ("pre", "code", "d-code", "kbd", "samp")
-        self.text.append(" ")
 
     def handle_startendtag(self, tag, attrs):
-        if tag == "img":
+        """``<br/>``, ``<img/>``, a JSX ``<Widget />``: no text, a break between words (none in a
+        phrasing element)."""
+        if tag in self.VOID:
             self.handle_starttag(tag, attrs)
+        else:
+            self.text.append("" if tag in self.INLINE else " ")
 
     def handle_endtag(self, tag):
         if tag in self.VOID:
             return
         self.hidden = max(0, self.hidden - (tag in self.HIDDEN))
         self.code = max(0, self.code - (tag in ("pre", "code", "d-code", "kbd", "samp")))
-        self.text.append(" ")
+        self.text.append("" if tag in self.INLINE else " ")
 
     def handle_data(self, data):
         if self.hidden:
@@ -140,6 +152,7 @@ def _unliquid(text: str, source: Source) -> str:
     text = _LIQUID_CODE.sub(lambda m: f"\n```{m.group(1)}\n{m.group(2).strip(chr(10))}\n```\n", text)
     text = _LIQUID_MERMAID.sub(lambda m: f"\n```mermaid\n{m.group(1).strip(chr(10))}\n```\n", text)
     source.images.extend(_LIQUID_IMAGE.findall(text))
+    text = _LIQUID_LINE.sub(r"\1" + _GAP, text)
     return _LIQUID.sub("", text)
 
 
@@ -159,12 +172,17 @@ def _unblog(text: str, source: Source, mdx: bool) -> str:
         elif admonition:
             line = admonition.group(1) + (admonition.group(2) or "")
         lines.append(_ATTRS.sub("", line))
-    return _MATH.sub(" ", _ALERT.sub(r"\1", "\n".join(lines)))
+    return _MATH.sub(_GAP, _ALERT.sub(r"\1", "\n".join(lines)))
 
 
 def _parser():
     return mistune.create_markdown(renderer=None, plugins=[
         "strikethrough", "footnotes", "table", "url", "math", "task_lists"])
+
+
+# mistune's phrasing nodes: their text runs into the words around them ("**FNO**-PF")
+_INLINE_NODES = {"emphasis", "strong", "link", "strikethrough", "mark", "insert", "superscript",
+                 "subscript"}
 
 
 def _walk(nodes, source: Source, prose: list[str], drawn: frozenset[str]) -> None:
@@ -175,22 +193,24 @@ def _walk(nodes, source: Source, prose: list[str], drawn: frozenset[str]) -> Non
             continue
         if kind in ("block_code", "codespan"):
             source.code.extend(tokens(node.get("raw", "")))
+            prose.append(" ")
         elif kind in ("block_math", "inline_math", "blank_line", "thematic_break", "footnote_ref"):
-            continue
+            prose.append(" ")
         elif kind == "image":
             source.images.append(node["attrs"].get("url", ""))
+            prose.append(" ")
         elif kind in ("block_html", "inline_html"):
             parser = _HTMLText(source)
             parser.feed(node.get("raw", ""))
             parser.close()
-            prose.append(" ".join(parser.text))
+            prose.append("".join(parser.text) + (" " if kind == "block_html" else ""))
         elif kind == "text":
             prose.append(node.get("raw", ""))
         elif kind in ("softbreak", "linebreak"):
             prose.append(" ")
         elif "children" in node:
             _walk(node["children"], source, prose, drawn)
-            prose.append(" ")
+            prose.append("" if kind in _INLINE_NODES else " ")
         elif "raw" in node:
             prose.append(node["raw"])
 
@@ -209,7 +229,7 @@ def read_source(path: Path) -> Source:
     body = _outside_fences(body, lambda run: _unblog(run, source, path.suffix == ".mdx"))
     prose: list[str] = []
     _walk(_parser()(body), source, prose, figures.drawn_kinds())
-    plain = html.unescape(" ".join(prose))
+    plain = html.unescape("".join(prose))
     plain = _CITATION.sub(" ", _URL.sub(" ", _MATH.sub(" ", plain)))
     source.prose_text = plain
     source.prose = tokens(plain)
