@@ -64,9 +64,10 @@ def engine_options(f):
                           "vancouver, harvard-cite-them-right, modern-language-association, or a .csl file."),
         click.option("--timeout", type=float, default=300, show_default=True,
                      help="Seconds the engine may run before it is killed."),
-        click.option("--dialect", type=click.Choice(["auto", "astro", "jekyll"]), default="auto",
+        click.option("--dialect", type=click.Choice(["auto", "astro", "jekyll", "pandoc"]), default="auto",
                      show_default=True,
-                     help="Markdown flavour: jekyll (al-folio/kramdown, Liquid), astro; auto: by layout/_posts/."),
+                     help="Markdown flavour: jekyll (al-folio/kramdown, Liquid), pandoc (JOSS, Quarto, R Markdown), "
+                          "astro; auto: by layout/_posts/, file suffix and front matter."),
     ]):
         f = option(f)
     return f

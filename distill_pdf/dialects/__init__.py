@@ -2,11 +2,12 @@
 
 ``astro`` is the CommonMark + GFM (+ remark-math) our parser reads as it is.
 ``jekyll`` is Jekyll with kramdown and Liquid as al-folio's Distill layout uses it
-(the ICLR blog-post track): see :mod:`.jekyll`.
+(the ICLR blog-post track): see :mod:`.jekyll`. ``pandoc`` is pandoc's Markdown (JOSS
+papers, Quarto, R Markdown): see :mod:`.pandoc`.
 
 ``for_post(post, requested, diagnostics)`` picks the dialect (``auto``: front
-matter ``layout: distill`` or a post under ``_posts/`` is Jekyll, anything else
-Astro), rewrites the post for it and returns an object the pipeline asks for:
+matter ``layout: distill`` or a post under ``_posts/`` is Jekyll, a ``.qmd``/``.Rmd``
+file or pandoc-only front matter is pandoc, anything else Astro), rewrites the post for it and returns an object the pipeline asks for:
 
 * ``plugins``: extra mistune plugins for ``parse_post``;
 * ``preamble_latex()``: LaTeX for the preamble (after the body is parsed);
@@ -21,7 +22,7 @@ from ..errors import Diagnostics, UsageError
 from ..load import Post
 from ..site import JEKYLL_POST_FOLDERS
 
-DIALECTS = ("auto", "astro", "jekyll")
+DIALECTS = ("auto", "astro", "jekyll", "pandoc")
 
 
 class AstroDialect:
@@ -44,7 +45,10 @@ class AstroDialect:
 
 
 def detect(post: Post) -> str:
-    return "jekyll" if is_jekyll(post.meta, post.path) else "astro"
+    if is_jekyll(post.meta, post.path):
+        return "jekyll"
+    from .pandoc import is_pandoc
+    return "pandoc" if is_pandoc(post.meta, post.path) else "astro"
 
 
 def is_jekyll(meta: dict, post_path: Path) -> bool:
@@ -66,6 +70,9 @@ def for_post(post: Post, requested: str | None = "auto", diagnostics: Diagnostic
     if name == "jekyll":
         from .jekyll import JekyllDialect
         dialect = JekyllDialect()
+    elif name == "pandoc":
+        from .pandoc import PandocDialect
+        dialect = PandocDialect()
     else:
         dialect = AstroDialect()
     dialect.prepare(post, diagnostics if diagnostics is not None else Diagnostics())

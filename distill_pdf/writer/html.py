@@ -22,6 +22,7 @@ INLINE = {
     "samp": (r"\texttt{", "}"), "small": (r"{\small{}", "}"), "mark": (r"\dpmark{", "}"),
     "q": ("``", "''"), "span": ("{", "}"), "abbr": ("{", "}"), "time": ("{", "}"), "font": ("{", "}"),
     "label": ("{", "}"), "dfn": (r"\emph{", "}"), "big": (r"{\large{}", "}"), "nobr": ("{", "}"),
+    "dp-smallcaps": (r"\textsc{", "}"),  # pandoc's [text]{.smallcaps}
 }
 # Block tags end the paragraph with \endgraf, TeX's \par under another name: a literal \par inside
 # the argument of \textbf, \href, \section ... (`**a <div> b**`) is an error, \endgraf is not.

@@ -215,7 +215,12 @@ class LatexRenderer(GraphicsWriter, BaseRenderer):
         self.boxed += 1
         rows = tables.collect_rows(token, lambda cell: self.children(cell, state).strip())
         self.boxed -= 1
-        return tables.render_table(rows, in_box=self.boxed > 0) + "\n"
+        caption = next((c for c in token["children"] if c["type"] == "table_caption"), None)
+        if caption is not None:  # pandoc's table captions (syntax/pandoc.py)
+            self.in_title += 1
+            caption = protected(self.children(caption, state).strip())
+            self.in_title -= 1
+        return tables.render_table(rows, in_box=self.boxed > 0, caption=caption or "") + "\n"
 
     # -- inline -------------------------------------------------------------
     def text(self, token, state):
@@ -253,6 +258,14 @@ class LatexRenderer(GraphicsWriter, BaseRenderer):
 
     def softbreak(self, token, state):
         return "\n"
+
+    def raw_latex(self, token, state):
+        """pandoc's raw LaTeX (``{=latex}``), checked as math is: no file access, balanced."""
+        try:
+            check_math(token["raw"])
+        except MathError as exc:
+            raise self.fail(str(exc).replace("in math", "in raw LaTeX"), self._line_of(token["raw"])) from None
+        return token["raw"] + ("\n\n" if token.get("block") else "")
 
     def inline_html(self, token, state):
         # no blank line (a \par) in inline text: it may be inside \emph{..} (`*a <hr> b*`)

@@ -21,6 +21,8 @@ class Row:
 def collect_rows(token, render_cell) -> list[Row]:
     rows = []
     for part in token["children"]:
+        if part["type"] == "table_caption":
+            continue
         part_rows = [part] if part["type"] == "table_head" else part["children"]
         for row in part_rows:
             cells = row["children"]
@@ -62,7 +64,8 @@ def _measured(cells: list[tuple[Row, list[str]]], ncols: int) -> list[tuple[int,
     return [item for item in dict.fromkeys(every) if item in chosen]
 
 
-def render_table(rows: list[Row], in_box: bool = False) -> str:
+def render_table(rows: list[Row], in_box: bool = False, caption: str = "") -> str:
+    """``caption``: above the table, as pandoc and LaTeX's convention for tables set it."""
     if not rows:
         return ""
     ncols = max(len(r.cells) for r in rows)
@@ -75,9 +78,12 @@ def render_table(rows: list[Row], in_box: bool = False) -> str:
     body_cells = [c for row, c in cells if not row.head]
     body = [" & ".join(c) + " " + end for c, end in zip(body_cells, _row_ends(len(body_cells)))]
     if in_box:  # longtable cannot live inside a box
-        return "\n".join([fit, r"{\dptablefont\centering", rf"\begin{{tabular}}{{{spec}}}", r"\toprule", *head,
+        cap = [rf"\captionof{{table}}{{{caption}}}"] if caption else []
+        return "\n".join([fit, r"{\dptablefont\centering", *cap, rf"\begin{{tabular}}{{{spec}}}", r"\toprule", *head,
                           r"\midrule", *body, r"\bottomrule", r"\end{tabular}\par}"]) + "\n"
     header = [r"\toprule", *head, r"\midrule"] if head else [r"\toprule"]
+    if caption:  # on the first page only; the pages after repeat the header
+        header = [rf"\caption{{{caption}}}\\", *header, r"\endfirsthead", *header]
     return "\n".join([fit + r"\par\dptablewide", r"{\dptablefont", rf"\begin{{longtable}}{{{spec}}}", *header,
                       r"\endhead", r"\bottomrule", r"\endlastfoot", *body, r"\end{longtable}}",
                       r"\dptablenarrow"]) + "\n"

@@ -1,0 +1,94 @@
+"""pandoc's Markdown: JOSS papers, Quarto (``.qmd``) and R Markdown (``.Rmd``) posts.
+
+Read as pandoc reads them (its manual, "Pandoc's Markdown"): the syntax extensions of
+:mod:`distill_pdf.syntax.pandoc`, and before parsing:
+
+* YAML metadata blocks after the front matter (pandoc allows them anywhere, after a blank
+  line) are metadata, not text: left out;
+* implicit header references, ``[Heading]`` and ``[text][Heading]`` with no link
+  definition of that name, link to the heading;
+* raw TeX cross-references in the text (``\\ref``, ``\\autoref``, ``\\eqref``, ``\\label``)
+  pass to LaTeX, as pandoc's ``raw_tex`` passes them; a label span around display math
+  (``[$$..$$]{label="eq:x"}``) labels the formula.
+
+Detected by the file's suffix or by front matter only pandoc reads (JOSS's
+``affiliations`` with an ``index``, ``header-includes``, ``output``/``format``).
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+
+from .. import codeguard
+from ..errors import Diagnostics
+from ..load import Post
+from ..syntax.pandoc import PLUGINS
+from . import AstroDialect
+
+SUFFIXES = {".qmd", ".rmd"}
+_PANDOC_KEYS = {"header-includes", "output", "format", "documentclass", "classoption", "geometry"}
+_YAML_BLOCK = re.compile(r"(?:(?<=\n\n)|\A)---[ \t]*\n(?P<body>(?:(?!---[ \t]*\n|\.\.\.[ \t]*\n).*\n)+?)"
+                         r"(?:---|\.\.\.)[ \t]*(?:\n|\Z)")
+_REF_DEFINITION = re.compile(r"^ {0,3}\[([^\]]+)\]:", re.M)
+_IMPLICIT = re.compile(r"(?<![\]\\!])\[(?P<text>[^\[\]\n]+)\](?:\[(?P<target>[^\[\]\n]*)\])?(?![(\[{:])")
+_HEADING = re.compile(r"^#{1,6}[ \t]+(.+?)[ \t#]*(?:\{[^}]*\})?[ \t]*$", re.M)
+_TEX_REF = re.compile(r"(?<!\\)\\(?:ref|autoref|eqref|label)\{[\w:.-]+\}")
+_MATH = re.compile(r"\$\$.+?\$\$|(?<![\\$])\$[^$\n]+?\$|\\\[.+?\\\]|\\\(.+?\\\)", re.S)
+_LABELLED_MATH = re.compile(r"\[\s*\$\$(?P<math>.+?)\$\$\s*\]\{\s*(?:label=[\"']?|#)(?P<label>[^\"'}\s]+)[\"']?\s*\}", re.S)
+
+
+def is_pandoc(meta: dict, post_path: Path) -> bool:
+    if Path(post_path).suffix.lower() in SUFFIXES or _PANDOC_KEYS & set(meta):
+        return True
+    affiliations = meta.get("affiliations")
+    return isinstance(affiliations, list) and any(isinstance(a, dict) and "index" in a for a in affiliations)
+
+
+class PandocDialect(AstroDialect):
+    name = "pandoc"
+    plugins = list(PLUGINS)
+
+    def prepare(self, post: Post, diagnostics: Diagnostics) -> None:
+        masked = codeguard.mask(post.body)
+        text = _LABELLED_MATH.sub(lambda m: f"$${m.group('math')} \\label{{{m.group('label')}}}$$", masked.text)
+        text = _YAML_BLOCK.sub(_metadata_out, text)
+        text = _implicit_references(text)
+        text = _outside_math(text, lambda part: _TEX_REF.sub(lambda m: f"`{m.group(0)}`{{=latex}}", part))
+        post.body = masked.restore(text)
+        super().prepare(post, diagnostics)
+
+
+def _metadata_out(m: re.Match) -> str:
+    """A YAML block that is a mapping is metadata (kept as blank lines, so lines still count)."""
+    try:
+        value = yaml.safe_load(m.group("body"))
+    except yaml.YAMLError:
+        return m.group(0)
+    return "\n" * m.group(0).count("\n") if isinstance(value, dict) else m.group(0)
+
+
+def _slug(text: str) -> str:
+    """pandoc's auto_identifiers, as the renderer's heading slugs compare them."""
+    return re.sub(r"\s+", "-", re.sub(r"[^\w\s-]", "", text.strip().lower()))
+
+
+def _implicit_references(text: str) -> str:
+    headings = {_slug(h): h for h in _HEADING.findall(text)}
+    defined = {d.strip().lower() for d in _REF_DEFINITION.findall(text)}
+
+    def link(m: re.Match) -> str:
+        target = m.group("target") or m.group("text")
+        if target.strip().lower() in defined or _slug(target) not in headings or target.startswith("^"):
+            return m.group(0)
+        return f"[{m.group('text')}](#{_slug(target)})"
+    return _IMPLICIT.sub(link, text)
+
+
+def _outside_math(text: str, change) -> str:
+    out, pos = [], 0
+    for m in _MATH.finditer(text):
+        out += [change(text[pos:m.start()]), m.group(0)]
+        pos = m.end()
+    return "".join(out + [change(text[pos:])])

@@ -1,0 +1,222 @@
+"""pandoc's Markdown extensions, as pandoc's manual defines them (JOSS papers, Quarto and
+R Markdown posts are written in it); the ``pandoc`` dialect (dialects/pandoc.py) adds them:
+
+* ``grid_tables``: ``+---+`` tables, ``+===+`` under the header, colons in that line (or the
+  first) for alignment; a cell's lines are joined (a blank line inside a cell is a line break);
+* ``table_captions``: a paragraph starting ``Table:`` or ``:`` right before or after a table
+  is its caption (a ``table_caption`` child of the table);
+* ``superscript``/``subscript``: ``^2^``, ``~i~`` (no unescaped spaces inside);
+* ``bracketed_spans``: ``[text]{.smallcaps}``, ``{.ul}``/``{.underline}``, ``{.mark}``; an
+  id or ``label="x"`` (JOSS) is a LaTeX ``\\label`` there (a caption's: its table);
+* ``raw_attribute``: ```` `\\LaTeX`{=latex} ```` and fences ```` ```{=latex} ````: raw LaTeX
+  passes (checked as math is); ``{=html}`` is HTML; any other format (``{=comment}``) is
+  for other outputs and is left out, as pandoc does; display math with a ``\\label`` is
+  numbered (the label is there to be referenced).
+"""
+from __future__ import annotations
+
+import re
+
+_GRID_START = r"^ {0,3}\+(?:[-=:]+\+)+[ \t]*(?:\n|$)"
+_SEPARATOR = re.compile(r"^\+(?:[-=:]+\+)+$")
+_RAW_FORMAT = re.compile(r"^\{=([A-Za-z0-9_-]+)\}$")
+_LATEX_FORMATS = {"latex", "tex"}
+_CAPTION = re.compile(r"^(?:Table)?:[ \t]+(?=\S)")
+_SPAN_CLASSES = {"ul": "u", "underline": "u", "mark": "mark"}
+
+
+# -- grid tables ---------------------------------------------------------------
+def _alignments(separator: str) -> list[str | None]:
+    out = []
+    for cell in separator.strip().strip("+").split("+"):
+        left, right = cell.startswith(":"), cell.endswith(":")
+        out.append("center" if left and right else "right" if right else "left" if left else None)
+    return out
+
+
+def _row_cells(lines: list[str], bounds: list[int]) -> list[str]:
+    """The text of each cell of one row: the columns between the ``+`` positions of the rule."""
+    cells = []
+    for start, end in zip(bounds, bounds[1:]):
+        parts, blank = [], False
+        for line in lines:
+            piece = line[start + 1:end].strip() if len(line) > start else ""
+            if not piece:
+                blank = bool(parts)
+                continue
+            parts.append(("<br>" if blank else "") + piece)
+            blank = False
+        cells.append(" ".join(parts))
+    return cells
+
+
+def parse_grid_table(block, m, state) -> int | None:
+    lines, pos = [], m.start()
+    while pos < state.cursor_max:
+        line = state.get_line(pos)
+        text = line.strip()
+        if not text or text[0] not in "+|":
+            break
+        lines.append(text)
+        pos += len(line)
+    if len(lines) < 3 or not _SEPARATOR.match(lines[-1]):
+        return None
+    bounds = [i for i, ch in enumerate(lines[0]) if ch == "+"]
+    header_rule = next((i for i, line in enumerate(lines) if _SEPARATOR.match(line) and "=" in line), None)
+    aligns = _alignments(lines[header_rule] if header_rule is not None else lines[0])
+    rows, chunk = [], []
+    for i, line in enumerate(lines[1:], start=1):
+        if _SEPARATOR.match(line):
+            rows.append((_row_cells(chunk, bounds), header_rule is not None and i == header_rule))
+            chunk = []
+        else:
+            chunk.append(line)
+
+    def cells(texts, head):
+        return [{"type": "table_cell", "text": t, "attrs": {"align": a, "head": head}} for t, a in zip(texts, aligns)]
+
+    head = [cells(texts, True) for texts, is_head in rows if is_head]
+    body = [{"type": "table_row", "children": cells(texts, False)} for texts, is_head in rows if not is_head]
+    children = [{"type": "table_head", "children": head[0]}] if head else []
+    if body:
+        children.append({"type": "table_body", "children": body})
+    state.append_token({"type": "table", "children": children})
+    return pos
+
+
+def grid_tables(md) -> None:
+    md.block.register("grid_table", _GRID_START, parse_grid_table, before="paragraph")
+    for rules in (md.block.block_quote_rules, md.block.list_rules):
+        md.block.insert_rule(rules, "grid_table", before="paragraph")
+
+
+# -- table captions ---------------------------------------------------------------
+def _caption_of(token) -> str | None:
+    if token and token["type"] == "paragraph":
+        m = _CAPTION.match(token.get("text", ""))
+        if m:
+            return token["text"][m.end():].strip()
+    return None
+
+
+def _attach_captions(tokens: list) -> list:
+    out: list = []
+    for token in tokens:
+        if token.get("children") and token["type"] != "table":
+            token["children"] = _attach_captions(token["children"])
+        if token["type"] == "table":
+            before = next((t for t in reversed(out) if t["type"] != "blank_line"), None)
+            if _caption_of(before) is not None and not any(c["type"] == "table_caption" for c in token["children"]):
+                out.remove(before)
+                token["children"].insert(0, {"type": "table_caption", "text": _caption_of(before)})
+        elif _caption_of(token) is not None:
+            table = next((t for t in reversed(out) if t["type"] != "blank_line"), None)
+            if table and table["type"] == "table" and not any(c["type"] == "table_caption" for c in table["children"]):
+                table["children"].insert(0, {"type": "table_caption", "text": _caption_of(token)})
+                continue
+        out.append(token)
+    return out
+
+
+def table_captions(md) -> None:
+    def hook(md, state):
+        state.tokens[:] = _attach_captions(state.tokens)
+    md.before_render_hooks.append(hook)
+
+
+# -- inline: superscript, subscript, spans, raw inline ------------------------------
+_SUP = r"\^(?P<sup_text>(?:\\.|[^\s^\\])+)\^"
+_SUB = r"(?<!~)~(?P<sub_text>(?:\\.|[^\s~\\])+)~(?!~)"
+_SPAN = r"\[(?P<span_text>(?:\\.|[^\[\]\\]|\[[^\[\]]*\])*)\]\{(?P<span_attrs>[^{}\n]*)\}"
+_RAW_INLINE = r"(?P<raw_ticks>`+)(?P<raw_code>[^`]+?)(?P=raw_ticks)\{=(?P<raw_format>[A-Za-z0-9_-]+)\}"
+
+
+def _script(kind: str):
+    def parse(inline, m, state):
+        new_state = state.copy()
+        new_state.src = re.sub(r"\\ ", " ", m.group(f"{kind}_text"))
+        tag = "sup" if kind == "sup" else "sub"
+        state.append_token({"type": "inline_html", "raw": f"<{tag}>"})
+        for child in inline.render(new_state):
+            state.append_token(child)
+        state.append_token({"type": "inline_html", "raw": f"</{tag}>"})
+        return m.end()
+    return parse
+
+
+def span_attributes(text: str) -> tuple[str | None, list[str], dict[str, str]]:
+    """``#id .class key=value key="value"`` -> (id, classes, key/values)."""
+    ident, classes, pairs = None, [], {}
+    for m in re.finditer(r'#([\w:.-]+)|\.([\w-]+)|([\w-]+)=(?:"([^"]*)"|\'([^\']*)\'|(\S+))', text):
+        if m.group(1):
+            ident = m.group(1)
+        elif m.group(2):
+            classes.append(m.group(2))
+        else:
+            pairs[m.group(3)] = next(v for v in m.group(4, 5, 6) if v is not None)
+    return ident, classes, pairs
+
+
+def parse_span(inline, m, state):
+    ident, classes, pairs = span_attributes(m.group("span_attrs"))
+    new_state = state.copy()
+    new_state.src = m.group("span_text")
+    children = inline.render(new_state)
+    target = pairs.get("label") or ident
+    tags = [_SPAN_CLASSES[c] for c in classes if c in _SPAN_CLASSES]
+    if "smallcaps" in classes:
+        tags.append("dp-smallcaps")
+    for tag in tags:
+        state.append_token({"type": "inline_html", "raw": f"<{tag}>"})
+    for child in children:
+        state.append_token(child)
+    for tag in reversed(tags):
+        state.append_token({"type": "inline_html", "raw": f"</{tag}>"})
+    if target and re.fullmatch(r"[\w:.-]+", target):  # a target of \ref/\autoref (see dialects/pandoc)
+        state.append_token({"type": "raw_latex", "raw": f"\\label{{{target}}}"})
+    return m.end()
+
+
+def parse_raw_inline(inline, m, state):
+    fmt = m.group("raw_format").lower()
+    code = m.group("raw_code")
+    if fmt in _LATEX_FORMATS:
+        state.append_token({"type": "raw_latex", "raw": code.strip()})
+    elif fmt == "html":
+        state.append_token({"type": "inline_html", "raw": code})
+    return m.end()
+
+
+def pandoc_inline(md) -> None:
+    md.inline.register("raw_inline", _RAW_INLINE, parse_raw_inline, before="codespan")
+    md.inline.register("bracketed_span", _SPAN, parse_span, before="link")
+    md.inline.register("superscript", _SUP, _script("sup"), before="link")
+    md.inline.register("subscript", _SUB, _script("sub"), before="strikethrough")
+
+
+# -- raw blocks ----------------------------------------------------------------------
+def _raw_blocks(tokens: list) -> list:
+    out = []
+    for token in tokens:
+        if token.get("children"):
+            token["children"] = _raw_blocks(token["children"])
+        info = (token.get("attrs") or {}).get("info") if token["type"] == "block_code" else None
+        m = _RAW_FORMAT.match((info or "").replace(" ", ""))
+        if m is None:
+            if token["type"] == "block_math" and "\\label" in token["raw"]:
+                token["type"] = "math_environment"  # a labelled formula is numbered, for \ref
+            out.append(token)
+        elif m.group(1).lower() in _LATEX_FORMATS:
+            out.append({"type": "raw_latex", "raw": token["raw"].strip(), "block": True, "line": token.get("line")})
+        elif m.group(1).lower() == "html":
+            out.append({"type": "block_html", "raw": token["raw"], "line": token.get("line")})
+    return out
+
+
+def raw_blocks(md) -> None:
+    def hook(md, state):
+        state.tokens[:] = _raw_blocks(state.tokens)
+    md.before_render_hooks.insert(0, hook)
+
+
+PLUGINS = (grid_tables, table_captions, pandoc_inline, raw_blocks)

@@ -1,0 +1,114 @@
+"""pandoc's Markdown (JOSS papers, Quarto, R Markdown): the constructs pandoc's manual defines
+that CommonMark prints as text, each compiled and read back from the PDF."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+import distill_pdf
+from distill_pdf import dialects
+from distill_pdf.errors import DistillError
+from distill_pdf.load import load_post
+
+from .conftest import ENGINES, pdf_text, pdf_text_flat, requires_pdftotext, write_post
+
+pytestmark = [pytest.mark.skipif(not ENGINES, reason="no TeX engine installed"), requires_pdftotext]
+JOSS = """title: A JOSS paper
+authors:
+  - name: Ada Lovelace
+    affiliation: 1
+affiliations:
+  - name: Analytical Engines Ltd
+    index: 1
+date: 1 June 2022"""
+
+GRID = """
+Intro paragraph.
+
++---------------+-------------------+--------------+
+| Markup        | Markdown          | Result       |
++:==============+:=================:+=============:+
+| emphasis      | `*this*`          | *this*       |
++---------------+-------------------+--------------+
+| subscript     | `H~2~O`           | H~2~O        |
+|               |                   |              |
+|               | second line       | more         |
++---------------+-------------------+--------------+
+
+: Inline markup.  []{label="markup"}
+
+| Language | Created |
+|----------|---------|
+| Haskell  | 1990    |
+
+Table: Languages, as \\autoref{langs} and [Results] say. []{label="langs"}
+
+# Results
+
+See \\autoref{markup} and [the results][Results]; superscript Ca^2+^, [Small Caps]{.smallcaps},
+[underlined]{.ul}, raw `\\textbf{RAWBOLD}`{=latex} and `<b>HTMLBOLD</b>`{=html}.
+
+[$$E = mc^2$$]{label="eq:einstein"}
+
+As \\autoref{eq:einstein} shows, and ~~struck~~ stays struck.
+
+``` {=comment}
+COMMENTONLY for other outputs.
+```
+
+```{=latex}
+\\noindent RAWBLOCK
+```
+
+---
+latex:
+  before-metadata: '`\\vspace{0cm}`{=latex}'
+---
+"""
+
+
+def _render(tmp_path, body: str, front: str = JOSS, name: str = "paper.md"):
+    post = write_post(tmp_path, body, front, name=name)
+    pdf = tmp_path / "out.pdf"
+    result = distill_pdf.render(post, pdf, keep_build=tmp_path / "build")
+    return pdf_text_flat(pdf), (tmp_path / "build" / "main.tex").read_text(), result
+
+
+def test_joss_front_matter_and_quarto_files_are_read_as_pandoc_markdown(tmp_path):
+    assert dialects.detect(load_post(write_post(tmp_path, "x", JOSS, name="paper.md"))) == "pandoc"
+    assert dialects.detect(load_post(write_post(tmp_path, "x", "title: Q", name="post.qmd"))) == "pandoc"
+    assert dialects.detect(load_post(write_post(tmp_path, "x", "title: An Astro post", name="a.md"))) == "astro"
+
+
+def test_pandoc_constructs_print_as_pandoc_renders_them(tmp_path):
+    text, tex, _ = _render(tmp_path, GRID)
+    # grid table: a table, its cells in order, its caption numbered, no rule characters
+    assert "+---" not in text and "+===" not in text and "| Markup" not in text
+    assert "Table 1: Inline markup." in text and "Table 2: Languages, as Table 2 and Results say." in text
+    rows = pdf_text(tmp_path / "out.pdf")
+    assert re.search(r"emphasis +\*this\* +this\n", rows) and re.search(r"subscript +H~2~O +H2 ?O", rows)
+    assert r"\dpbr{}second line & H\textsubscript{2}O \dpbr{}more \\" in tex  # a cell's lines, joined
+    assert r"\textsubscript{2}" in tex and r"\textsuperscript{2+}" in tex
+    # cross-references: \autoref to a labelled table and equation, implicit header links
+    assert "See Table 1 and the results;" in text
+    assert "As Equation 1 shows" in text and r"\label{eq:einstein}" in tex
+    assert r"\textsc{Small Caps}" in tex and r"\uline{underlined}" in tex
+    # raw attributes: LaTeX and HTML pass, other formats are left out
+    assert r"\textbf{RAWBOLD}" in tex and "RAWBLOCK" in text and "HTMLBOLD" in text
+    assert "COMMENTONLY" not in text and "before-metadata" not in text and "latex:" not in text
+    assert r"\sout{struck}" in tex
+
+
+def test_an_astro_post_keeps_commonmark_reading(tmp_path):
+    """Single tildes strike (GFM) and `[x]{.ul}` is text outside the pandoc dialect."""
+    _, tex, _ = _render(tmp_path, "A ~single~ strike and [kept]{.ul} text.\n", front="title: Astro", name="a.md")
+    assert r"\sout{single}" in tex and r"[kept]\{.ul\}" in tex
+
+
+def test_unsafe_raw_latex_is_an_error_at_its_line(tmp_path):
+    post = write_post(tmp_path, "Fine.\n\nBad `\\input{/etc/passwd}`{=latex} here.\n", JOSS, name="paper.md")
+    with pytest.raises(DistillError) as info:
+        distill_pdf.render(post, tmp_path / "out.pdf")
+    assert "raw LaTeX" in str(info.value) and "paper.md:13:" in str(info.value)
+    assert not (tmp_path / "out.pdf").exists()
