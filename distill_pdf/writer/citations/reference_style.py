@@ -196,7 +196,9 @@ class DistillStyle(BaseStyle):
         doi = work.get("doi")
         if doi:
             doi = re.sub(r"^(?:https?://(?:dx\.)?doi\.org/|doi:)", "", doi.strip(), flags=re.I)
-            out.append(Text(Tag("sc", "doi"), ": ", HRef(f"https://doi.org/{doi}", Raw(url_latex(doi)))))
+            # "DOI", not small-caps "doi": xdvipdfmx maps the font's small capitals back to capitals
+            # and its i.sc to "ı", so copying or searching gave "DOı"
+            out.append(Text("DOI: ", HRef(f"https://doi.org/{doi}", Raw(url_latex(doi)))))
         eprint = work.get("eprint")
         kind = (work.get("eprinttype") or work.get("archiveprefix")).lower()
         if eprint and kind == "arxiv":
@@ -207,7 +209,7 @@ class DistillStyle(BaseStyle):
             out.append(Text(f"{kind or 'eprint'}: {eprint}"))
         url = work.get("url")
         if url and not (doi and "doi.org/" in url):
-            out.append(Text(Tag("sc", "url"), ": ", HRef(url, Raw(url_latex(url)))))
+            out.append(Text("URL: ", HRef(url, Raw(url_latex(url)))))
         return out
 
     # -- entry types ----------------------------------------------------------
