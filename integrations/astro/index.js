@@ -79,7 +79,8 @@ export default function distillPdf(options = {}) {
 }
 
 /** Not `strict`: a warning, the site is built without those PDFs. `strict`: the build fails
- * with the message alone (an Error's stack would say nothing about the post). */
+ * with the message alone: an Error's stack would say nothing about the post, and Astro prints
+ * its "Stack trace:" heading only for a non-empty stack. */
 function giveUp(logger, strict, message) {
   if (!strict) {
     logger.warn(message);
@@ -87,7 +88,7 @@ function giveUp(logger, strict, message) {
   }
   logger.error(message);
   const error = new Error(`astro-distill-pdf: ${message}`);
-  error.stack = error.message;
+  error.stack = "";
   throw error;
 }
 
