@@ -110,3 +110,12 @@ def test_audit_source_html_block_outlives_a_line_the_blog_fills(tmp_path):
                     '    <td style="color:red">Cell</td>\n</tr></table>\n')
     source = read_source(post)
     assert source.prose == ["cell"] and source.code == [] and source.images == ["a.png"]
+
+
+def test_audit_source_liquid_capture_shows_nothing(tmp_path):
+    """``{% capture %}`` sets a variable: its text (here CSS for an include) is not on the page."""
+    from .audit.source import read_source
+    post = tmp_path / "post.md"
+    post.write_text('Before.\n\n{% capture mw %}\n" style="max-width: 35em;\n{% endcapture %}\n'
+                    '{% include figure.html path="a.png" max-width=mw %}\n\nAfter.\n')
+    assert read_source(post).prose == ["before", "after"]

@@ -26,7 +26,8 @@ _FRONT = re.compile(r"\A\ufeff?(?:---[ \t]*\n.*?\n(?:---|\.\.\.)[ \t]*\n|\+\+\+[
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _LIQUID_CODE = re.compile(r"\{%-?\s*highlight\s+(\S+)[^%]*%\}(.*?)\{%-?\s*endhighlight\s*-?%\}", re.S)
 _LIQUID_MERMAID = re.compile(r"\{%-?\s*mermaid\s*-?%\}(.*?)\{%-?\s*endmermaid\s*-?%\}", re.S)  # jekyll-mermaid
-_LIQUID_DROP = re.compile(r"\{%-?\s*comment\s*-?%\}.*?\{%-?\s*endcomment\s*-?%\}", re.S)
+# a comment, and a capture (it sets a variable, the page shows nothing of it)
+_LIQUID_DROP = re.compile(r"\{%-?\s*(comment|capture)\b[^%]*%\}.*?\{%-?\s*end\1\s*-?%\}", re.S)
 _LIQUID_IMAGE = re.compile(r"\{%-?\s*include\s+figure\.(?:html|liquid)\b[^%]*?\bpath=[\"']?([^\"'\s%]+)")
 _LIQUID_RAW = re.compile(r"\{%-?\s*raw\s*-?%\}(.*?)\{%-?\s*endraw\s*-?%\}", re.S)
 _LIQUID = re.compile(r"\{%.*?%\}|\{\{.*?\}\}", re.S)
