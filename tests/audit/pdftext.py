@@ -34,6 +34,9 @@ LEAKS = {
     "<tag": re.compile(r"</?[A-Za-z][\w-]*(?:\s[^<>]*)?/?>"),
     "[^": re.compile(r"\[\^"),
     "{:": re.compile(r"\{:"),
+    "+--+": re.compile(r"\+[-=:]{3,}\+"),          # a grid table's rule (pandoc)
+    "{=fmt}": re.compile(r"\{=[A-Za-z]+\}"),       # pandoc's raw attribute
+    "]{.attr}": re.compile(r"\]\{[.#][\w-]"),      # a bracketed span's attributes
 }
 
 
