@@ -183,3 +183,10 @@ def test_a_site_file_is_answered_in_the_ranges_a_video_asks_for():
     assert browser._ranged(body, {"range": "bytes=90-"})[1] == body[90:]
     assert browser._ranged(body, {"Range": "bytes=-5"})[1] == body[95:]
     assert browser._ranged(body, {"Range": "bytes=200-"})[0] == 200
+
+
+def test_an_arxiv_bundle_counts_a_figure_qr_code_as_included():
+    from distill_pdf.arxiv import checks
+    tex = r"\dpgraphic{0.8}{figures/img1.pdf}\dpfigqr{figures/img2.pdf}{https://blog.example.org/post/}"
+    files = {"main.tex": b"", "figures/img1.pdf": b"%PDF-1.5\n", "figures/img2.pdf": b"%PDF-1.5\n"}
+    assert checks.check_graphics(tex, files, []).status == checks.OK

@@ -32,7 +32,7 @@ _ALLOWED = (re.compile(r"^main\.tex$"), re.compile(r"^main\.bbl$"), re.compile(r
             re.compile(r"^figures/[^/]+\.(?:pdf|png|jpg)$"), re.compile(r"^[^/]+\.(?:sty|cls|bst)$"),
             re.compile(r"^fonts/[^/]+/[^/]+\.(?:otf|ttf|ttc|txt)$"))
 _FILE_ARGS = re.compile(
-    r"\\(?:dpgraphic\{[^{}]*\}|dpblockimage\{[^{}]*\}|dpinlineimage|includegraphics(?:\[[^\]]*\])?"
+    r"\\(?:dpgraphic\{[^{}]*\}|dpblockimage\{[^{}]*\}|dpinlineimage|dpfigqr|includegraphics(?:\[[^\]]*\])?"
     r"|input|include|bibliography|addbibresource)\{([^{}]*)\}")
 _FONT_PATHS = re.compile(r"Path=([^,\]\s]+)")
 _MAGIC = {".png": b"\x89PNG\r\n\x1a\n", ".jpg": b"\xff\xd8\xff", ".pdf": b"%PDF-"}
