@@ -11,7 +11,9 @@ export interface DistillPdfOptions {
   paper?: "a4" | "letter";
   /** Fail `astro build` when a post has no PDF (or distill-pdf cannot run). Default false: a warning. */
   strict?: boolean;
-  /** How to run distill-pdf, e.g. ["python3", "-m", "distill_pdf"]. Default: $DISTILL_PDF_COMMAND, else "distill-pdf". */
+  /** How to run distill-pdf: a program ("/opt/bin/distill-pdf", not split at spaces) or a program
+   * and its first arguments (["python3", "-m", "distill_pdf"]). Default: $DISTILL_PDF_COMMAND
+   * (split at spaces), else "distill-pdf". */
   command?: string | string[];
 }
 
