@@ -119,3 +119,14 @@ def test_audit_source_liquid_capture_shows_nothing(tmp_path):
     post.write_text('Before.\n\n{% capture mw %}\n" style="max-width: 35em;\n{% endcapture %}\n'
                     '{% include figure.html path="a.png" max-width=mw %}\n\nAfter.\n')
     assert read_source(post).prose == ["before", "after"]
+
+
+def test_audit_source_code_spans_open_no_math_and_emoji_are_no_words(tmp_path):
+    """`` `$$` `` shown as code opens no formula (the display formula after it is still math),
+    and ``:framed_picture:`` is the emoji the blog shows, not two words."""
+    from .audit.source import read_source
+    post = tmp_path / "post.md"
+    post.write_text("Use `$$`, like `$$ E $$`, plots :framed_picture:\n\n$$\n\\sum_k x\n$$\n\nEnd.\n")
+    source = read_source(post)
+    assert source.prose == ["use", "like", "plots", "end"]
+    assert source.code == ["e"]

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
+import emoji
 import ftfy
 import mistune
 
@@ -23,6 +24,7 @@ from .words import tokens
 
 _FRONT = re.compile(r"\A\ufeff?(?:---[ \t]*\n.*?\n(?:---|\.\.\.)[ \t]*\n|\+\+\+[ \t]*\n.*?\n\+\+\+[ \t]*\n)",
                     re.S)
+_CODE_SPAN = re.compile(r"(?<![`\\])(`+)(?!`)(?:[^`\n]|\n(?![ \t]*\n)|(?!\1)`+)+?(?<!`)\1(?!`)")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _LIQUID_CODE = re.compile(r"\{%-?\s*highlight\s+(\S+)[^%]*%\}(.*?)\{%-?\s*endhighlight\s*-?%\}", re.S)
 _LIQUID_MERMAID = re.compile(r"\{%-?\s*mermaid\s*-?%\}(.*?)\{%-?\s*endmermaid\s*-?%\}", re.S)  # jekyll-mermaid
@@ -147,6 +149,15 @@ def _drop_hidden(text: str) -> str:
     return text
 
 
+def _outside_code_spans(text: str, fix) -> str:
+    """``fix`` applied between code spans: a `` `$$` `` shown as code opens no formula."""
+    out, pos = [], 0
+    for span in _CODE_SPAN.finditer(text):
+        out += [fix(text[pos:span.start()]), span.group()]
+        pos = span.end()
+    return "".join(out) + fix(text[pos:])
+
+
 def _unliquid(text: str, source: Source) -> str:
     """Liquid's tags and output as the page shows them: code highlighted, images collected."""
     text = _LIQUID_DROP.sub(" ", text)
@@ -173,7 +184,7 @@ def _unblog(text: str, source: Source, mdx: bool) -> str:
         elif admonition:
             line = admonition.group(1) + (admonition.group(2) or "")
         lines.append(_ATTRS.sub("", line))
-    return _MATH.sub(_GAP, _ALERT.sub(r"\1", "\n".join(lines)))
+    return _outside_code_spans(_ALERT.sub(r"\1", "\n".join(lines)), lambda run: _MATH.sub(_GAP, run))
 
 
 def _parser():
@@ -232,6 +243,7 @@ def read_source(path: Path) -> Source:
     _walk(_parser()(body), source, prose, figures.drawn_kinds())
     plain = html.unescape("".join(prose))
     plain = _CITATION.sub(" ", _URL.sub(" ", _MATH.sub(" ", plain)))
+    plain = emoji.emojize(plain, language="alias")  # :framed_picture: is a picture, no words
     source.prose_text = plain
     source.prose = tokens(plain)
     return source
