@@ -1,13 +1,16 @@
 """Step 1: read a post file into a Post (metadata + Markdown body).
 
-What would stop a run (no such file, binary data, YAML that does not parse, a front
+Front matter is YAML (``---``), or TOML (``+++``) and JSON (``{..}``) as Hugo allows.
+What would stop a run (no such file, binary data, YAML or TOML that does not parse, a front
 matter that is not a mapping) is reported here with its line, before any work starts;
 encodings real blogs carry are repaired with a warning. The fields are read in metadata.py.
 """
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -120,7 +123,42 @@ def load_post(path: Path, diagnostics: Diagnostics | None = None) -> Post:
     return post
 
 
+_TOML_FRONT = re.compile(r"\A\+\+\+[ \t]*\r?\n(.*?)^\+\+\+[ \t]*(?:\r?\n|\Z)", re.S | re.M)
+
+
+def _toml_front_matter(text: str, path: Path) -> tuple[dict[str, Any], str, int] | None:
+    """Hugo's TOML front matter between ``+++`` lines."""
+    m = _TOML_FRONT.match(text)
+    if m is None:
+        return None
+    try:
+        meta = tomllib.loads(m.group(1))
+    except tomllib.TOMLDecodeError as exc:
+        at = re.search(r"\(at line (\d+)", str(exc))
+        problem = re.sub(r"\s*\(at .*\)$", "", str(exc))
+        raise DistillError(f"invalid TOML front matter: {problem}", path, 1 + int(at.group(1)) if at else 1) from None
+    return meta, text[m.end():], text.count("\n", 0, m.end()) + 1
+
+
+def _json_front_matter(text: str) -> tuple[dict[str, Any], str, int] | None:
+    """Hugo's JSON front matter: an object that opens the file (else the file has none)."""
+    if not text.startswith("{") or text.startswith(("{%", "{{")):
+        return None
+    try:
+        meta, end = json.JSONDecoder().raw_decode(text)
+    except ValueError:
+        return None
+    if not isinstance(meta, dict):
+        return None
+    end = text.find("\n", end)
+    end = len(text) if end < 0 else end + 1
+    return meta, text[end:], text.count("\n", 0, end) + 1
+
+
 def _split_front_matter(text: str, path: Path) -> tuple[dict[str, Any], str, int]:
+    found = _toml_front_matter(text, path) or _json_front_matter(text)
+    if found is not None:
+        return found
     handler = frontmatter.detect_format(text, frontmatter.handlers)
     if not isinstance(handler, frontmatter.YAMLHandler):
         return {}, text, 1
@@ -150,7 +188,7 @@ def _key_lines(text: str, body_line: int) -> dict[str, int]:
     lines = text.split("\n")[: max(body_line - 1, 0)]
     found = {}
     for number, line in enumerate(lines, start=1):
-        m = re.match(r"([A-Za-z_][\w-]*)\s*:", line)
+        m = re.match(r"\s*\"?([A-Za-z_][\w-]*)\"?\s*[:=]", line)  # YAML, TOML, JSON
         if m and m.group(1) not in found:
             found[m.group(1)] = number
     return found

@@ -58,6 +58,7 @@ def test_cp1252_is_decoded_with_a_warning(tmp_path):
 @pytest.mark.parametrize("data,message,line", [
     (b"---\ntitle: [unclosed\nx: 1\n---\nbody\n", "invalid YAML front matter", None),
     (b"---\n- a\n- b\n---\nbody\n", "must be a mapping", 2),
+    (b"+++\ntitle = 'ok'\ndate = 2024-13-40\n+++\nbody\n", "invalid TOML front matter", 3),
     (b"", "empty file", None),
     (b"\x89PNG\r\n\x1a\n\x00\x00\x00", "binary file", None),
 ])
@@ -67,6 +68,17 @@ def test_bad_front_matter_and_files(tmp_path, data, message, line):
     assert message in str(info.value)
     if line:
         assert info.value.line == line
+
+
+@pytest.mark.parametrize("data", [
+    b'+++\ntitle = "A Hugo post"\ndate = 2024-01-02\ntags = ["go", "web"]\n+++\n\nThe body.\n',
+    b'{\n  "title": "A Hugo post",\n  "date": "2024-01-02",\n  "tags": ["go", "web"]\n}\n\nThe body.\n',
+])
+def test_hugo_toml_and_json_front_matter(tmp_path, data):
+    post = load(tmp_path, data)
+    assert post.title == "A Hugo post" and post.meta["tags"] == ["go", "web"]
+    assert post.body.strip() == "The body." and post.body_line == 6
+    assert post.key_lines["date"] == 3 and str(post.published) == "2024-01-02"
 
 
 def test_missing_title_uses_first_heading_then_file_name(tmp_path):
