@@ -82,7 +82,7 @@ def pdf_words(pdf: Path, source_words: set[str]) -> list[str]:
     """The PDF's words. pdftotext (poppler, not -raw) itself joins the lines of a paragraph, and
     where a line ends in "-" it drops the hyphen, compound or not ("non-" + "linearities" reads
     "nonlinearities"): a source compound read so, at any of its hyphens, is counted as the
-    compound, unless the source also spells it that way."""
+    compound, unless the source (its prose or its code) also spells it that way."""
     hyphenated = {word for word in source_words if "-" in word}
     solid = {joined: word for word in hyphenated for joined in _joined(word)}
     words = tokens(join_lines(pdftotext(pdf), hyphenated))
