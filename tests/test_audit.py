@@ -130,3 +130,15 @@ def test_audit_source_code_spans_open_no_math_and_emoji_are_no_words(tmp_path):
     source = read_source(post)
     assert source.prose == ["use", "like", "plots", "end"]
     assert source.code == ["e"]
+
+
+def test_audit_pdf_words_join_a_path_broken_anywhere(tmp_path, monkeypatch):
+    """Link text like a path breaks anywhere (as \\url does): its halves are joined when they
+    make a source word; a path at a line end followed by prose is not glued to it."""
+    from .audit import pdftext
+    monkeypatch.setattr(pdftext, "pdftotext", lambda pdf: "see (lm_human_preferen\nces/rewards.py) and\n"
+                                                          "lm_human/policy.py\nthen more")
+    words = pdftext.pdf_words(tmp_path / "x.pdf", {"see", "lm", "human", "preferences", "rewards",
+                                                    "py", "and", "policy", "then", "more"})
+    assert words == ["see", "lm", "human", "preferences", "rewards", "py", "and", "lm", "human",
+                     "policy", "py", "then", "more"]

@@ -5,6 +5,8 @@ Lines are joined as a reader would join them, never hiding a defect: a word brok
 by TeX's hyphenation is joined without its hyphen, a compound the source spells with a hyphen
 ("black-box") keeps the hyphen *character the PDF has* (so U+2011 still fails to match), and a
 CJK run broken across lines is joined without a space (a space inside a line stays a defect).
+A path or identifier in prose (``lm_human_preferences/rewards.py``), which breaks anywhere as
+``\\url`` breaks, is joined without a space where its halves make a source word.
 """
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from .words import CJK_CHAR, tokens
 _HYPHENS = "-\u2010\u2011\u00ad"
 _LAST_WORD = re.compile(r"([^\W_]+)[" + _HYPHENS + r"]$")
 _FIRST_WORD = re.compile(r"^([^\W_]+)")
+_PATH_END = re.compile(r"\S*[_/.]\S*?([^\W_]+)$")   # a line ending inside a path-like run
 _FURNITURE = re.compile(r"^\d*$")
 
 RAW = False       # pdftotext's reading order (default) or the content stream's (-raw)
@@ -46,9 +49,10 @@ def pdftotext(pdf: Path, raw: bool = RAW) -> str:
                           text=True, check=True).stdout
 
 
-def join_lines(text: str, hyphenated: set[str]) -> str:
-    """The text with line ends joined (see the module docstring); ``hyphenated`` holds the
-    source's hyphenated words, normalized, to tell a compound from a TeX hyphenation."""
+def join_lines(text: str, source_words: set[str]) -> str:
+    """The text with line ends joined (see the module docstring); ``source_words``, normalized,
+    tell a compound from a TeX hyphenation and a broken path from two words."""
+    hyphenated = {word for word in source_words if "-" in word}
     lines = [line.rstrip() for line in text.replace("\f", "\n").split("\n")]
     out: list[str] = []
     for line in lines:
@@ -65,8 +69,17 @@ def join_lines(text: str, hyphenated: set[str]) -> str:
             if CJK_CHAR.match(prev[-1]) and line[:1] and CJK_CHAR.match(line[0]):
                 out[-1] = prev + line
                 continue
+            tail = _PATH_END.search(prev)
+            if tail and first and _broken_word(tail.group(1), first.group(1), source_words):
+                out[-1] = prev + line
+                continue
         out.append(line)
     return "\n".join(out)
+
+
+def _broken_word(head: str, rest: str, source_words: set[str]) -> bool:
+    word = (head + rest).casefold()
+    return word in source_words and not {head.casefold(), rest.casefold()} <= source_words
 
 
 def _joined(compound: str) -> list[str]:
@@ -83,9 +96,8 @@ def pdf_words(pdf: Path, source_words: set[str]) -> list[str]:
     where a line ends in "-" it drops the hyphen, compound or not ("non-" + "linearities" reads
     "nonlinearities"): a source compound read so, at any of its hyphens, is counted as the
     compound, unless the source (its prose or its code) also spells it that way."""
-    hyphenated = {word for word in source_words if "-" in word}
-    solid = {joined: word for word in hyphenated for joined in _joined(word)}
-    words = tokens(join_lines(pdftotext(pdf), hyphenated))
+    solid = {joined: word for word in source_words if "-" in word for joined in _joined(word)}
+    words = tokens(join_lines(pdftotext(pdf), source_words))
     return [solid[word] if word in solid and word not in source_words else word for word in words]
 
 
