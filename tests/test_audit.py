@@ -142,3 +142,12 @@ def test_audit_pdf_words_join_a_path_broken_anywhere(tmp_path, monkeypatch):
                                                     "py", "and", "policy", "then", "more"})
     assert words == ["see", "lm", "human", "preferences", "rewards", "py", "and", "lm", "human",
                      "policy", "py", "then", "more"]
+
+
+def test_audit_source_math_glued_to_a_word_is_math(tmp_path):
+    """MathJax closes `$T$otal` after the T (the letter after is no bar); a digit after a
+    closing dollar still keeps "$5 and 6$7" prose."""
+    from .audit.source import read_source
+    post = tmp_path / "post.md"
+    post.write_text("<table><tr><td>the $T$otal rollout</td></tr></table>\n\nPay $5 or 6$7.\n")
+    assert read_source(post).prose == ["the", "otal", "rollout", "pay", "5", "or", "6", "7"]
