@@ -151,3 +151,12 @@ def test_audit_source_math_glued_to_a_word_is_math(tmp_path):
     post = tmp_path / "post.md"
     post.write_text("<table><tr><td>the $T$otal rollout</td></tr></table>\n\nPay $5 or 6$7.\n")
     assert read_source(post).prose == ["the", "otal", "rollout", "pay", "5", "or", "6", "7"]
+
+
+def test_audit_source_markdown_comment_idiom_is_hidden(tmp_path):
+    """`[//]: #(note)` is a link definition to kramdown (any text after `]:` is its URL): the
+    blog shows nothing of it."""
+    from .audit.source import read_source
+    post = tmp_path / "post.md"
+    post.write_text("Shown.\n\n[//]: #(see also the [Appendix](#appendix))\n[note]: # (hidden too)\n\nEnd.\n")
+    assert read_source(post).prose == ["shown", "end"]

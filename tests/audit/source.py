@@ -38,6 +38,9 @@ _LIQUID = re.compile(r"\{%.*?%\}|\{\{.*?\}\}", re.S)
 _GAP = "\u2060"
 _LIQUID_LINE = re.compile(r"^([ \t]*)(?:(?:\{%.*?%\}|\{\{.*?\}\})[ \t]*)+$", re.M)
 _MDX_LINE = re.compile(r"^(?:import\s.*?\bfrom\s+['\"].*|import\s+['\"].*|export\s+(?:const|default|function|let)\b.*)$")
+# `[//]: #(note)`, Markdown's comment idiom: a link definition to `#`, shown by no blog (kramdown
+# takes any text after `]:` as its URL, CommonMark with a space before the title)
+_COMMENT_DEFINITION = re.compile(r"^ {0,3}\[[^\]\n]+\]:[ \t]*#")
 _JSX_COMMENT = re.compile(r"\{/\*.*?\*/\}", re.S)
 _ALERT = re.compile(r"^(\s*>\s*)\[!\w+\][+-]?", re.M)    # GitHub alert / callout marker
 _ATTRS = re.compile(r"\{:[^}\n]*\}|\{\s*[#.][\w\-]+(?:\s+[#.]?[\w\-]+(?:=\S+)?)*\s*\}")
@@ -175,7 +178,7 @@ def _unblog(text: str, source: Source, mdx: bool) -> str:
     text = _JSX_COMMENT.sub("", _drop_hidden(text))
     lines = []
     for line in text.split("\n"):
-        if mdx and _MDX_LINE.match(line.strip()):
+        if (mdx and _MDX_LINE.match(line.strip())) or _COMMENT_DEFINITION.match(line):
             continue
         directive = _DIRECTIVE.match(line)
         admonition = _ADMONITION.match(line)
