@@ -112,3 +112,37 @@ def test_unsafe_raw_latex_is_an_error_at_its_line(tmp_path):
         distill_pdf.render(post, tmp_path / "out.pdf")
     assert "raw LaTeX" in str(info.value) and "paper.md:13:" in str(info.value)
     assert not (tmp_path / "out.pdf").exists()
+
+
+QUARTO = """
+## Introduction {#sec-intro}
+
+![An elephant.](elephant.png){#fig-elephant}
+
+See @fig-elephant, [@tbl-sizes], @eq-energy and @sec-intro; @unknown2020 stays a citation.
+
+| Animal | Size |
+|--------|------|
+| Elephant | big |
+
+: Sizes of animals {#tbl-sizes}
+
+$$E = mc^2$$ {#eq-energy}
+
+```{python}
+#| echo: true
+#| label: the-code
+print("chunk runs")
+```
+"""
+
+
+def test_quarto_cross_references_and_code_chunks(tmp_path):
+    from PIL import Image
+    Image.new("RGB", (600, 300), "grey").save(tmp_path / "elephant.png")
+    text, tex, result = _render(tmp_path, QUARTO, front="title: A Quarto post", name="post.qmd")
+    assert "See Figure 1, Table 1, Equation 1 and Introduction;" in text
+    assert "Figure 1: An elephant." in text and "Table 1: Sizes of animals" in text
+    assert "#|" not in text and "echo: true" not in text and 'print("chunk runs")' in text
+    assert r"\PY{n+nb}{print}" in tex  # highlighted as Python
+    assert any("unknown2020" in w.message for w in result.warnings) or "unknown2020" in text

@@ -7,6 +7,9 @@ Read as pandoc reads them (its manual, "Pandoc's Markdown"): the syntax extensio
   line) are metadata, not text: left out;
 * implicit header references, ``[Heading]`` and ``[text][Heading]`` with no link
   definition of that name, link to the heading;
+* Quarto's and pandoc-crossref's references to labelled figures, tables, equations and
+  sections (``@fig-x``, ``[@tbl-x]``, ``@eq:x``; ``{#eq-x}`` after display math) print as
+  ``\\autoref`` does ("Figure 1");
 * raw TeX cross-references in the text (``\\ref``, ``\\autoref``, ``\\eqref``, ``\\label``)
   pass to LaTeX, as pandoc's ``raw_tex`` passes them; a label span around display math
   (``[$$..$$]{label="eq:x"}``) labels the formula.
@@ -25,6 +28,7 @@ from .. import codeguard
 from ..errors import Diagnostics
 from ..load import Post
 from ..syntax.pandoc import PLUGINS
+from ..writer.text import slugify
 from . import AstroDialect
 
 SUFFIXES = {".qmd", ".rmd"}
@@ -36,6 +40,10 @@ _IMPLICIT = re.compile(r"(?<![\]\\!])\[(?P<text>[^\[\]\n]+)\](?:\[(?P<target>[^\
 _HEADING = re.compile(r"^#{1,6}[ \t]+(.+?)[ \t#]*(?:\{[^}]*\})?[ \t]*$", re.M)
 _TEX_REF = re.compile(r"(?<!\\)\\(?:ref|autoref|eqref|label)\{[\w:.-]+\}")
 _MATH = re.compile(r"\$\$.+?\$\$|(?<![\\$])\$[^$\n]+?\$|\\\[.+?\\\]|\\\(.+?\\\)", re.S)
+# Quarto's and pandoc-crossref's references: @fig-x, [@tbl-x], @eq:x, @sec-x ...
+_CROSSREF = re.compile(r"\[@(?P<b>(?:fig|tbl|eq|sec|lst|thm|lem)[-:][\w:.-]*\w)\]"
+                       r"|(?<![\w@\[])@(?P<k>(?:fig|tbl|eq|sec|lst|thm|lem)[-:][\w:.-]*\w)")
+_QUARTO_EQUATION = re.compile(r"\$\$(?P<math>[^$]+?)\$\$[ \t]*\{#(?P<label>eq[-:][\w:.-]+)\}")
 _LABELLED_MATH = re.compile(r"\[\s*\$\$(?P<math>.+?)\$\$\s*\]\{\s*(?:label=[\"']?|#)(?P<label>[^\"'}\s]+)[\"']?\s*\}", re.S)
 
 
@@ -53,9 +61,11 @@ class PandocDialect(AstroDialect):
     def prepare(self, post: Post, diagnostics: Diagnostics) -> None:
         masked = codeguard.mask(post.body)
         text = _LABELLED_MATH.sub(lambda m: f"$${m.group('math')} \\label{{{m.group('label')}}}$$", masked.text)
+        text = _QUARTO_EQUATION.sub(lambda m: f"$${m.group('math')} \\label{{{m.group('label')}}}$$", text)
         text = _YAML_BLOCK.sub(_metadata_out, text)
         text = _implicit_references(text)
         text = _outside_math(text, lambda part: _TEX_REF.sub(lambda m: f"`{m.group(0)}`{{=latex}}", part))
+        text = _outside_math(text, lambda part: _CROSSREF.sub(lambda m: _crossref(m, text), part))
         post.body = masked.restore(text)
         super().prepare(post, diagnostics)
 
@@ -69,21 +79,28 @@ def _metadata_out(m: re.Match) -> str:
     return "\n" * m.group(0).count("\n") if isinstance(value, dict) else m.group(0)
 
 
-def _slug(text: str) -> str:
-    """pandoc's auto_identifiers, as the renderer's heading slugs compare them."""
-    return re.sub(r"\s+", "-", re.sub(r"[^\w\s-]", "", text.strip().lower()))
-
-
 def _implicit_references(text: str) -> str:
-    headings = {_slug(h): h for h in _HEADING.findall(text)}
+    headings = {slugify(h): h for h in _HEADING.findall(text)}
     defined = {d.strip().lower() for d in _REF_DEFINITION.findall(text)}
 
     def link(m: re.Match) -> str:
         target = m.group("target") or m.group("text")
-        if target.strip().lower() in defined or _slug(target) not in headings or target.startswith("^"):
+        if target.strip().lower() in defined or slugify(target) not in headings or target.startswith("^"):
             return m.group(0)
-        return f"[{m.group('text')}](#{_slug(target)})"
+        return f"[{m.group('text')}](#{slugify(target)})"
     return _IMPLICIT.sub(link, text)
+
+
+def _crossref(m: re.Match, text: str) -> str:
+    """``@fig-x`` as Quarto prints it ("Figure 1"), when the post labels ``fig-x``; else it
+    stays a citation key. A section (its label is the renderer's: ``sec:`` and its anchor)
+    is named by its title, sections being unnumbered."""
+    key = m.group("b") or m.group("k")
+    if not re.search(rf"#{re.escape(key)}\b|label=[\"']?{re.escape(key)}\b|\\label\{{{re.escape(key)}\}}", text):
+        return m.group(0)
+    if key.startswith("sec"):  # sections are not numbered: the heading's title, linked
+        return f"`\\nameref{{sec:{slugify(key)}}}`{{=latex}}"
+    return f"`\\autoref{{{key}}}`{{=latex}}"
 
 
 def _outside_math(text: str, change) -> str:

@@ -6,7 +6,7 @@
   after a heading, a link, an image or an emphasis.
 
 All are consumed; an ``#id`` on a heading becomes its anchor (``attrs.id``), so
-``[see](#id)`` links to it; a quote given ``{: .block-tip }`` (``-warning``, ``-danger``:
+``[see](#id)`` links to it, and on an image its figure's label (pandoc, Quarto); a quote given ``{: .block-tip }`` (``-warning``, ``-danger``:
 al-folio's and jekyll-gitbook's boxes) becomes an alert titled by its heading. rehype-pretty-code's language hint at the end of inline code
 (`` `bun install{:sh}` ``, `` `<Tabs>{:tsx}` ``, `` `x{:.token}` ``) is dropped as it drops it.
 """
@@ -110,6 +110,9 @@ def parse_bare(inline, m, state):
     last = state.tokens[-1] if state.tokens else None
     if last is None or last["type"] not in _SPAN_HOSTS:
         return None
+    ident = parse_attributes(m.group(0)[1:-1])["id"]
+    if ident and last["type"] == "image":  # `![..](a.png){#fig-x}`: the figure's label
+        last["attrs"]["id"] = ident
     return m.end()
 
 

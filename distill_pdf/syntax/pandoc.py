@@ -11,17 +11,25 @@ R Markdown posts are written in it); the ``pandoc`` dialect (dialects/pandoc.py)
 * ``raw_attribute``: ```` `\\LaTeX`{=latex} ```` and fences ```` ```{=latex} ````: raw LaTeX
   passes (checked as math is); ``{=html}`` is HTML; any other format (``{=comment}``) is
   for other outputs and is left out, as pandoc does; display math with a ``\\label`` is
-  numbered (the label is there to be referenced).
+  numbered (the label is there to be referenced);
+* Quarto/R Markdown code chunks (```` ```{python} ````, ```` ```{r label, echo=FALSE} ````) are
+  code in their language, their ``#|`` option lines left out (they are not run).
 """
 from __future__ import annotations
 
 import re
+
+from .attributes import parse_attributes
 
 _GRID_START = r"^ {0,3}\+(?:[-=:]+\+)+[ \t]*(?:\n|$)"
 _SEPARATOR = re.compile(r"^\+(?:[-=:]+\+)+$")
 _RAW_FORMAT = re.compile(r"^\{=([A-Za-z0-9_-]+)\}$")
 _LATEX_FORMATS = {"latex", "tex"}
 _CAPTION = re.compile(r"^(?:Table)?:[ \t]+(?=\S)")
+_CAPTION_ID = re.compile(r"\{#([\w:.-]+)\}$")
+# Quarto/R Markdown chunks {python}, {r label, echo=FALSE}; pandoc's {.python .numberLines}
+_CHUNK = re.compile(r"^\{\.?([A-Za-z][\w+-]*)\b[^}]*\}$")
+_CHUNK_OPTION = re.compile(r"^#\|.*\n?", re.M)
 _SPAN_CLASSES = {"ul": "u", "underline": "u", "mark": "mark"}
 
 
@@ -92,10 +100,12 @@ def grid_tables(md) -> None:
 
 # -- table captions ---------------------------------------------------------------
 def _caption_of(token) -> str | None:
+    """The caption a paragraph gives the table beside it; Quarto's ``{#tbl-x}`` at its end is
+    the table's label (as the span ``[]{#tbl-x}``)."""
     if token and token["type"] == "paragraph":
         m = _CAPTION.match(token.get("text", ""))
         if m:
-            return token["text"][m.end():].strip()
+            return _CAPTION_ID.sub(r"[]{#\1}", token["text"][m.end():].strip())
     return None
 
 
@@ -144,25 +154,13 @@ def _script(kind: str):
     return parse
 
 
-def span_attributes(text: str) -> tuple[str | None, list[str], dict[str, str]]:
-    """``#id .class key=value key="value"`` -> (id, classes, key/values)."""
-    ident, classes, pairs = None, [], {}
-    for m in re.finditer(r'#([\w:.-]+)|\.([\w-]+)|([\w-]+)=(?:"([^"]*)"|\'([^\']*)\'|(\S+))', text):
-        if m.group(1):
-            ident = m.group(1)
-        elif m.group(2):
-            classes.append(m.group(2))
-        else:
-            pairs[m.group(3)] = next(v for v in m.group(4, 5, 6) if v is not None)
-    return ident, classes, pairs
-
-
 def parse_span(inline, m, state):
-    ident, classes, pairs = span_attributes(m.group("span_attrs"))
+    found = parse_attributes(m.group("span_attrs"))
+    classes = found["classes"]
     new_state = state.copy()
     new_state.src = m.group("span_text")
     children = inline.render(new_state)
-    target = pairs.get("label") or ident
+    target = found["attrs"].get("label") or found["id"]
     tags = [_SPAN_CLASSES[c] for c in classes if c in _SPAN_CLASSES]
     if "smallcaps" in classes:
         tags.append("dp-smallcaps")
@@ -202,6 +200,10 @@ def _raw_blocks(tokens: list) -> list:
             token["children"] = _raw_blocks(token["children"])
         info = (token.get("attrs") or {}).get("info") if token["type"] == "block_code" else None
         m = _RAW_FORMAT.match((info or "").replace(" ", ""))
+        chunk = _CHUNK.match((info or "").strip())
+        if chunk:  # an executable chunk: its code, in its language, without `#|` options
+            token["attrs"]["info"] = chunk.group(1)
+            token["raw"] = _CHUNK_OPTION.sub("", token["raw"])
         if m is None:
             if token["type"] == "block_math" and "\\label" in token["raw"]:
                 token["type"] = "math_environment"  # a labelled formula is numbered, for \ref

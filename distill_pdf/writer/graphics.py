@@ -6,6 +6,7 @@ images), apart because deciding how large a graphic is and what stands in for a
 missing one is its own job."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,6 +50,9 @@ class GraphicsWriter:
         caption = protected(self.children(image_token).strip())
         self.in_title -= 1
         graphic = self._graphic(src)
+        label = image_token["attrs"].get("id")
+        if caption and label and not self.in_note and re.fullmatch(r"[\w:.-]+", label):  # `{#fig-x}`: for \ref and \autoref
+            caption += f"\\label{{{label}}}"
         if self.in_note or self.boxed:
             return self.figure_in_place(graphic, caption) + "\n\n"
         cap = f"\\caption{{{caption}}}\n" if caption else ""

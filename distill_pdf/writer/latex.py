@@ -23,7 +23,7 @@ from .graphics import Figure, GraphicsWriter
 from .html import HtmlTranslator
 from .mathcheck import MathError, check_math, katex_compatible
 from .mathjax import translate
-from .text import escape, escape_pdf_string, escape_url, plain_text, protected
+from .text import escape, escape_pdf_string, escape_url, plain_text, protected, slugify
 
 SECTIONS = ("section", "subsection", "subsubsection", "paragraph", "subparagraph")
 MAX_LIST_DEPTH = 8
@@ -283,7 +283,7 @@ class LatexRenderer(GraphicsWriter, BaseRenderer):
         url = token["attrs"]["url"]
         text = self.children(token, state)
         if url.startswith("#"):
-            slug = _slugify(url[1:])
+            slug = slugify(url[1:])
             return f"\\hyperref[sec:{slug}]{{{text}}}" if slug in self.slugs.values() else text
         target = self._absolute_url(url)
         if target is None:
@@ -372,7 +372,7 @@ class LatexRenderer(GraphicsWriter, BaseRenderer):
         seen: dict[str, int] = {}
         for token in _walk(tokens):
             if token["type"] == "heading":
-                base = _slugify((token.get("attrs") or {}).get("id") or _plain(token)) or "section"
+                base = slugify((token.get("attrs") or {}).get("id") or _plain(token)) or "section"
                 count = seen.get(base, 0)
                 seen[base] = count + 1
                 self.slugs[id(token)] = base if count == 0 else f"{base}-{count}"
@@ -397,11 +397,6 @@ def _plain(token) -> str:
     if "raw" in token and token["type"] not in ("block_code",):
         return token["raw"]
     return "".join(_plain(c) for c in token.get("children", []))
-
-
-def _slugify(text: str) -> str:
-    text = re.sub(r"[^\w\- ]", "", text.strip().lower())
-    return re.sub(r"[^a-z0-9-]", "", re.sub(r"\s", "-", text))
 
 
 def _top_heading_level(tokens) -> int:

@@ -214,3 +214,9 @@ def protected(latex: str) -> str:
     """A heading is a moving argument (marks, the table of contents): our macros and ulem's
     must not expand there (\\dphr would put a \\par in \\markright's argument)."""
     return _FRAGILE.sub(r"\\protect", latex)
+
+
+def slugify(text: str) -> str:
+    """A heading's anchor (its label is ``sec:`` and this), from its id or its text."""
+    text = re.sub(r"[^\w\- ]", "", text.strip().lower())
+    return re.sub(r"[^a-z0-9-]", "", re.sub(r"\s", "-", text))
