@@ -160,3 +160,15 @@ def test_audit_source_markdown_comment_idiom_is_hidden(tmp_path):
     post = tmp_path / "post.md"
     post.write_text("Shown.\n\n[//]: #(see also the [Appendix](#appendix))\n[note]: # (hidden too)\n\nEnd.\n")
     assert read_source(post).prose == ["shown", "end"]
+
+
+def test_audit_pdf_words_rejoin_a_word_around_formula_pieces(tmp_path, monkeypatch):
+    """poppler drops the hyphen of "Com-" and sets an inline fraction's pieces between the
+    halves; the halves make a source word, the pieces are math. Two words stay two."""
+    from .audit import pdftext
+    monkeypatch.setattr(pdftext, "pdftotext", lambda pdf: "in Principal Com1\n1\nponent Analysis, con2\n"
+                                                          "vex. to sim𝜆\n\nply end\n\nNext")
+    words = pdftext.pdf_words(tmp_path / "x.pdf", {"in", "principal", "component", "analysis",
+                                                    "convex", "to", "simply", "end", "next"})
+    assert words == ["in", "principal", "component", "analysis", "convex", "to", "simply", "end",
+                     "next"]

@@ -6,7 +6,8 @@ by TeX's hyphenation is joined without its hyphen, a compound the source spells 
 ("black-box") keeps the hyphen *character the PDF has* (so U+2011 still fails to match), and a
 CJK run broken across lines is joined without a space (a space inside a line stays a defect).
 A path or identifier in prose (``lm_human_preferences/rewards.py``), which breaks anywhere as
-``\\url`` breaks, is joined without a space where its halves make a source word.
+``\\url`` breaks, is joined without a space where its halves make a source word. So is a word
+whose halves poppler set around a formula's pieces (see ``_across_fragments``).
 """
 from __future__ import annotations
 
@@ -20,6 +21,9 @@ from .words import CJK_CHAR, tokens
 _HYPHENS = "-\u2010\u2011\u00ad"
 _LAST_WORD = re.compile(r"([^\W_]+)[" + _HYPHENS + r"]$")
 _FIRST_WORD = re.compile(r"^([^\W_]+)")
+_MATH_CHARS = "\U0001d400-\U0001d7ff"
+_HEAD = re.compile(r"([^\W\d_" + _MATH_CHARS + r"]+)([\d" + _MATH_CHARS + r"]*)$")
+_FRAGMENT = re.compile(r"^(?:[\d\W_" + _MATH_CHARS + r"]){0,12}$")
 _PATH_END = re.compile(r"\S*[_/.]\S*?([^\W_]+)$")   # a line ending inside a path-like run
 _FURNITURE = re.compile(r"^\d*$")
 
@@ -53,7 +57,8 @@ def join_lines(text: str, source_words: set[str]) -> str:
     """The text with line ends joined (see the module docstring); ``source_words``, normalized,
     tell a compound from a TeX hyphenation and a broken path from two words."""
     hyphenated = {word for word in source_words if "-" in word}
-    lines = [line.rstrip() for line in text.replace("\f", "\n").split("\n")]
+    lines = _across_fragments([line.rstrip() for line in text.replace("\f", "\n").split("\n")],
+                              source_words)
     out: list[str] = []
     for line in lines:
         if out and out[-1] and _FURNITURE.match(line) and _LAST_WORD.search(out[-1]):
@@ -75,6 +80,38 @@ def join_lines(text: str, source_words: set[str]) -> str:
                 continue
         out.append(line)
     return "\n".join(out)
+
+
+def _across_fragments(lines: list[str], source_words: set[str]) -> list[str]:
+    """poppler reads an inline fraction or index of a line apart from it, and where the line
+    above ends in a hyphenated word it drops the hyphen and glues or sets the formula's
+    pieces between the halves ("Com1", "1", "ponent"; "con2", "vex."). The halves are joined
+    and the pieces (math, no prose) dropped, where they make a source word."""
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        j = _continuation(lines, i, source_words)
+        if j is None:
+            out.append(lines[i])
+            i += 1
+        else:
+            lines[j] = lines[i][:_HEAD.search(lines[i]).end(1)] + lines[j]
+            i = j
+    return out
+
+
+def _continuation(lines: list[str], i: int, source_words: set[str]) -> int | None:
+    """The line that ends the word line ``i`` ends with, past formula pieces, or None."""
+    head = _HEAD.search(lines[i])
+    if not head:
+        return None
+    j = i + 1
+    while j < min(len(lines), i + 5) and _FRAGMENT.match(lines[j]):
+        j += 1
+    first = _FIRST_WORD.match(lines[j]) if j < len(lines) else None
+    if first and (head.group(2) or j > i + 1) and _broken_word(head.group(1), first.group(1), source_words):
+        return j
+    return None
 
 
 def _broken_word(head: str, rest: str, source_words: set[str]) -> bool:
