@@ -157,8 +157,25 @@ def test_hugo_shortcodes(tmp_path):
     assert r"\emph{tip}" in latex and "Tab content stays." in latex
     assert "{{" not in latex and "\\{\\{" not in latex
     warned = [str(d) for d in diagnostics]
-    assert any(":16: Hugo shortcode `{{< youtube >}}` dropped" in w for w in warned), warned
+    assert r"\dpinteractive{iframe}{\href{https://www.youtube.com/embed/w7Ft2ymGmfc}" in latex
+    assert not any("youtube" in w and "dropped" in w for w in warned), warned
     assert any("`{{< tabs >}}`" in w for w in warned) and any("`{{< ref >}}`" in w for w in warned)
+
+
+def test_hugo_figure_and_link_shortcodes_keep_their_content(tmp_path):
+    """Hugo's built-in figure is a captioned figure (an image lost before); gist/tweet are links."""
+    from PIL import Image
+    Image.new("RGB", (400, 200), "teal").save(tmp_path / "pic.png")
+    latex = latex_of(tmp_path, """\
+        {{< figure src="pic.png" caption="A *teal* [figure]" alt="teal" >}}
+
+        {{< gist spf13 7896402 >}}
+
+        {{< tweet user="SanDiegoZoo" id="1453110110599868418" >}}
+        """)
+    assert r"\begin{figure}" in latex and r"\caption{A \emph{teal} [figure]}" in latex
+    assert r"\href{https://gist.github.com/spf13/7896402}" in latex
+    assert r"\href{https://x.com/SanDiegoZoo/status/1453110110599868418}" in latex
 
 
 def test_leaf_and_text_directives(tmp_path):

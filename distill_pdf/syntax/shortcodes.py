@@ -5,6 +5,8 @@
   ``{{< hint info >}}``, Hextra ``{{< callout type="info" >}}``, Relearn ``{{% notice style="tip"
   title="x" %}}``) ... ``{{< /name >}}`` become ``alert`` tokens; the body is Markdown;
 * ``{{< highlight go >}}`` ... ``{{< /highlight >}}`` is a code block;
+* the built-in ``figure`` is a figure (its caption Markdown), ``youtube``/``vimeo`` an embedded
+  video (printed as embeds are), ``gist``/``tweet``/``x``/``instagram`` a link to it;
 * any other shortcode is dropped with a warning; a paired one keeps its body.
 """
 from __future__ import annotations
@@ -47,10 +49,54 @@ def dropped(name: str) -> dict:
     return {"type": "dropped", "attrs": {"message": f"Hugo shortcode `{{{{< {name} >}}}}` dropped"}}
 
 
+def _figure(positional: list[str], named: dict[str, str]) -> dict | None:
+    """Hugo's ``figure``: its image, captioned (Markdown) by ``caption`` (else ``title``, ``alt``)."""
+    src = named.get("src") or (positional[0] if positional else "")
+    if not src:
+        return None
+    caption = named.get("caption") or named.get("title") or named.get("alt") or ""
+    caption = re.sub(r"([\[\]])", r"\\\1", caption)
+    return {"type": "paragraph", "text": f"![{caption}](<{src}>)\n"}
+
+
+def _embed(url: str):
+    def token(positional: list[str], named: dict[str, str]) -> dict | None:
+        ident = named.get("id") or (positional[0] if positional else "")
+        return {"type": "block_html", "raw": f'<iframe src="{url.format(ident)}"></iframe>\n'} if ident else None
+    return token
+
+
+def _link(label: str, url: str, keys: tuple[str, ...]):
+    def token(positional: list[str], named: dict[str, str]) -> dict | None:
+        values = [named.get(k) or (positional[i] if i < len(positional) else "") for i, k in enumerate(keys)]
+        if not all(values):
+            return None
+        target = url.format(*values)
+        return {"type": "paragraph", "text": f"{label}: <{target}>\n"}
+    return token
+
+
+# Hugo's built-in shortcodes that show something: printed as their image, video or link
+EMBEDDED = {
+    "figure": _figure,
+    "youtube": _embed("https://www.youtube.com/embed/{}"),
+    "vimeo": _embed("https://player.vimeo.com/video/{}"),
+    "gist": _link("Gist", "https://gist.github.com/{}/{}", ("user", "id")),
+    "tweet": _link("Post on X", "https://x.com/{}/status/{}", ("user", "id")),
+    "x": _link("Post on X", "https://x.com/{}/status/{}", ("user", "id")),
+    "instagram": _link("Instagram post", "https://www.instagram.com/p/{}/", ("id",)),
+}
+
+
 def parse_block(block, m, state):
     name = m.group("scb_name")
     if m.group("scb_close"):
         return None
+    if name.lower() in EMBEDDED:
+        token = EMBEDDED[name.lower()](*_args(m.group("scb_args")))
+        if token is not None:
+            state.append_token(token)
+            return m.end()
     close = _closing(state.src, name, m.end())
     if close is None:
         state.append_token(dropped(name))
