@@ -36,10 +36,10 @@ HUGE_EQ = ("$$ a = " + " + ".join(f"x_{{{i}}}" for i in range(60)) + " = "
            + " + ".join(f"y_{{{i}}}" for i in range(40)) + " $$")
 
 
-def _render(tmp_path: Path, body: str) -> tuple[Path, str]:
+def _render(tmp_path: Path, body: str, **options) -> tuple[Path, str]:
     post = write_post(tmp_path, body)
     pdf = tmp_path / "out.pdf"
-    distill_pdf.render(post, pdf, engine=ENGINE, keep_build=tmp_path / "build")
+    distill_pdf.render(post, pdf, engine=ENGINE, keep_build=tmp_path / "build", **options)
     return pdf, (tmp_path / "build" / "main.log").read_text(errors="replace")
 
 
@@ -149,3 +149,27 @@ def test_distill_wide_classes_give_a_table_the_page_width(tmp_path):
         right = max(c["x1"] for c in cells)
     assert right > (0.9 + 4.75) * 72 + 60  # past the text column, into the margin column
     assert right < page.width - 18
+
+
+def test_the_audit_counts_no_overlap_in_braces_over_and_under_a_formula(tmp_path):
+    """The pieces of \\underbrace and \\overbrace hang below or above their baseline: their ink
+    is not that of a letter standing on it (which made 300 false overlaps in the corpus)."""
+    from tests.audit.layout import read_glyphs
+    pdf, _ = _render(tmp_path, "A formula:\n\n$$ \\underbrace{D(p(X) \\| q(X)) + D(p(Y \\mid X) \\| q(Y \\mid X))}"
+                               "_{\\geq 0} = \\overbrace{a + b + c + d}^{\\text{four}} $$\n\nEnd.\n")
+    assert read_glyphs(pdf).overlaps == 0
+
+
+def test_the_audit_counts_glyphs_of_different_runs_drawn_over_each_other():
+    from tests.audit.layout import Glyphs, _collisions
+
+    def char(text, x, y):
+        return {"text": text, "size": 10.0, "x0": x, "x1": x + 5, "matrix": (1, 0, 0, 1, x, y), "fontname": "Serif"}
+    line = [char(c, 100 + 5 * i, 700) for i, c in enumerate("abc")]
+    over = [char(c, 100 + 5 * i, 701) for i, c in enumerate("xyz")]  # another line, a point lower
+    found = Glyphs()
+    _collisions(line + over, [None] * 6, 842, 1, found)
+    assert found.overlaps == 3
+    found = Glyphs()
+    _collisions(line + over, [1] * 6, 842, 1, found)  # both drawn by one included figure
+    assert found.overlaps == 0

@@ -6,7 +6,8 @@ character), not the font's full em box: em boxes of neighbouring lines overlap i
 leaded text. Two glyphs collide when their boxes overlap and they belong to different text runs
 (a run: glyphs set one after the other on one baseline, as the content stream draws them);
 kerned neighbours, a base with its accent, sub- or superscript (drawn one after the other) are
-not collisions.
+not collisions. Nor are two labels of one included figure (a plot, a diagram): the program that
+drew it placed them, not the typesetter; a figure's label on the page's text still counts.
 """
 from __future__ import annotations
 
@@ -19,6 +20,10 @@ CODE_FONTS = ("JetBrainsMono", "Mono", "Courier", "Typewriter")
 MATH_FONTS = ("Math", "STIX", "LatinModern", "CMMI", "CMSY", "CMEX")
 _X_HEIGHT = set("acemnorsuvwxz")
 _DESCENDERS = set("gjpqy(),;[]{}|/\\_§")
+# pieces of horizontal braces, parentheses and brackets (\underbrace, \overbrace, ...): drawn
+# wholly below or above their baseline, close under or over the formula they span; their ink
+# as (height above, depth below) the baseline in ems, as STIX Two Math draws them
+_BRACE_INK = {**dict.fromkeys("⏟⏝⎵⏡", (-0.06, 0.30)), **dict.fromkeys("⏞⏜⎴⏠", (0.83, -0.58))}
 _CELL = 24.0          # grid cell (pt) for finding neighbours
 
 
@@ -43,8 +48,7 @@ def _ink(char: dict, page_height: float) -> tuple[float, float, float, float] | 
     text = char["text"]
     size = char["size"]
     base = page_height - f
-    up = 0.5 if text in _X_HEIGHT else 0.7
-    down = 0.2 if text in _DESCENDERS else 0.0
+    up, down = _BRACE_INK.get(text) or (0.5 if text in _X_HEIGHT else 0.7, 0.2 if text in _DESCENDERS else 0.0)
     trim = 0.12 * (char["x1"] - char["x0"])
     return char["x0"] + trim, base - up * size, char["x1"] - trim, base + down * size
 
@@ -75,7 +79,26 @@ def _overlap(a, b) -> float:
     return width * height / smaller if smaller > 0 else 0.0
 
 
-def _collisions(chars: list[dict], height: float, page_no: int, found: Glyphs) -> None:
+def _figures(layout) -> list[int | None]:
+    """For every glyph of the page, in pdfplumber's order of ``page.chars``: the number of the
+    included graphic (a Form XObject, pdfminer's LTFigure) that draws it, None for typeset text."""
+    from pdfminer.layout import LTChar, LTContainer, LTFigure
+
+    out: list[int | None] = []
+
+    def walk(objects, figure):
+        for obj in objects:
+            if isinstance(obj, LTChar):
+                out.append(figure)
+            elif isinstance(obj, LTContainer):
+                walk(obj, id(obj) if figure is None and isinstance(obj, LTFigure) else figure)
+
+    walk(layout, None)
+    return out
+
+
+def _collisions(chars: list[dict], figures: list[int | None], height: float, page_no: int,
+                found: Glyphs) -> None:
     runs = _runs(chars)
     boxes = []
     grid: dict[tuple[int, int], list[int]] = defaultdict(list)
@@ -92,6 +115,7 @@ def _collisions(chars: list[dict], height: float, page_no: int, found: Glyphs) -
         for x, i in enumerate(members):
             for j in members[x + 1:]:
                 if (runs[i] == runs[j] or abs(i - j) == 1 or (i, j) in seen
+                        or figures[i] is not None and figures[i] == figures[j]
                         or _smeared(chars[i], chars[j])):
                     continue
                 seen.add((i, j))
@@ -143,7 +167,7 @@ def read_glyphs(pdf: Path) -> Glyphs:
                 if box and not _skip(char["text"]) and (box[0] < -0.5 or box[2] > width + 0.5
                                                         or box[1] < -0.5 or box[3] > height + 0.5):
                     found.outside += 1
-            _collisions(chars, height, number, found)
+            _collisions(chars, _figures(page.layout), height, number, found)
             pages.append(_prose(chars))
     found.prose_text = "\n".join(pages)
     return found
