@@ -151,6 +151,18 @@ def test_distill_wide_classes_give_a_table_the_page_width(tmp_path):
     assert right < page.width - 18
 
 
+def test_long_tokens_in_code_break_inside_the_token(tmp_path):
+    """A URL in a comment, a long string, a long argument: fvextra breaks inside Pygments'
+    tokens too (otherwise only between them, and these lines ran 90-195pt into the margin)."""
+    code = ("```yaml\n# https://utopia.fyi/type/calculator?c=328,16,1.125,1215,18,1.2,3,1,&s=0.75|0.5|0.25,1.5|2|3\n"
+            "langs: 'ansi,bat,bash,batch,cmd,console,powershell,ps,ps1,psd1,psm1,sh,shell,shellscript,text,zsh'\n"
+            "```\n\n```bash\netcd --initial-cluster 192.168.1.113=https://192.168.1.113:2380,"
+            "192.168.1.114=https://192.168.1.114:2380,192.168.1.115=https://192.168.1.115:2380\n```\n")
+    pdf, log = _render(tmp_path, "Code:\n\n" + code + "\nEnd.\n")
+    assert _overfull(log) == [] and _glyphs_past_page(pdf) == []
+    assert "192.168.1.115:2380" in pdf_text(pdf).replace("\n", "")
+
+
 def test_the_audit_counts_no_overlap_in_braces_over_and_under_a_formula(tmp_path):
     """The pieces of \\underbrace and \\overbrace hang below or above their baseline: their ink
     is not that of a letter standing on it (which made 300 false overlaps in the corpus)."""

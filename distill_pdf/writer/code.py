@@ -27,7 +27,11 @@ class _PrintStyle(FriendlyStyle):
 
 
 STYLE = "friendly-noerror"
-_VERB_OPTIONS = "breaklines,breakanywhere,fontsize=\\dpcodesize"
+# a long line breaks after punctuation (no mark: the next line's arrow says it goes on)
+# where it can, anywhere in a token only where it must: \hyphenpenalty is what breaking
+# at the marked \discretionary of breakanywhere costs, \exhyphenpenalty the unmarked one
+_VERB_OPTIONS = ("breaklines,breakanywhere,breakafter={/.,;:=&?-_},breakaftersymbolpre={},"
+                 "formatcom={\\hyphenpenalty=1000},fontsize=\\dpcodesize")
 _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 
 
@@ -38,8 +42,10 @@ def _formatter() -> LatexFormatter:
 
 @lru_cache(maxsize=None)
 def style_definitions() -> str:
-    """The \\PY macros the highlighted code uses; goes in the preamble once."""
-    return _formatter().get_style_defs()
+    """The \\PY macros the highlighted code uses; goes in the preamble once. fvextra breaks
+    a long line only between tokens unless it is told that \\PY is Pygments' token macro
+    (as minted tells it of \\PYG): then a URL in a comment or a long string breaks too."""
+    return _formatter().get_style_defs() + "\n\\VerbatimPygments{\\PY}{\\PY}\n"
 
 
 def _lexer(language: str | None):
@@ -97,9 +103,10 @@ def _wrap_fallbacks(text: str) -> str:
     return fonts.latex_text(text, lambda run: run, "mono")
 
 
-# a break after punctuation, only where a letter or digit follows: `--flag`, `$x$`, `a/$b`
-# keep their punctuation runs whole
-_INLINE_BREAK = re.compile(r"(?<=[/.\-_:=,;&?])(?=[A-Za-z0-9])")
+# a break after punctuation, only where a letter, digit, quote or bracket follows: `--flag`,
+# `$x$`, `a/$b` keep their punctuation runs whole; `{repo="<owner>/<repo>"}` breaks after
+# `{`, `=` and `/`
+_INLINE_BREAK = re.compile(r"(?<=[/.\-_:=,;&?{(])(?=[A-Za-z0-9<\"'])")
 _INLINE_UNBROKEN = 16  # shorter code spans never break inside
 
 
