@@ -163,6 +163,32 @@ def test_long_tokens_in_code_break_inside_the_token(tmp_path):
     assert "192.168.1.115:2380" in pdf_text(pdf).replace("\n", "")
 
 
+def test_image_placeholders_in_a_row_take_a_line_each(tmp_path):
+    """A gallery of linked images (offline: placeholders, 80% of the column each) in one
+    paragraph, and one after a label: each placeholder on a line of its own."""
+    links = "\n".join(f"[![](https://example.org/photos/{i}/img-200.jpg)](https://example.org/photos/{i}/img.jpg)"
+                      for i in range(3))
+    pdf, log = _render(tmp_path, f"Gallery:\n\n{links}\n\nReference-style: ![alt](https://example.org/icon48.png)\n",
+                       allow_remote=False)
+    assert _overfull(log) == [] and _glyphs_past_page(pdf) == []
+    assert pdf_text(pdf).count("Image not available") == 4
+
+
+def test_a_line_that_cannot_be_filled_is_set_loose_not_into_the_margin(tmp_path):
+    """Unbreakable formulas and code spans that land at a line's end: TeX finds no break within
+    its tolerance; the last pass then stretches one line rather than overfill it."""
+    formula = (r"$\mathbb{E}_{\hat{p}_{\text{data}}(x)}\left[\mathrm{D}_{\mathrm{KL}}(q(Y \mid x)"
+               r" \,\|\, p(Y \mid x))\right]$")
+    lead = ["Obviously, assuming non-uniform prior predictions,", "Then", "So we see that for all inputs",
+            "And, in the same way, the term", "Which is to say that the expected divergence",
+            "We have shown", "A quick check gives"]
+    text = " ".join(f"{words} {formula} holds here." for words in lead)
+    code = "Create a card with the code `::github{repo=\"<owner>/<repo>\"}`. " * 4
+    pdf, log = _render(tmp_path, f"{text}\n\n{code}\n\nEmphasis with *asterisks* (`*asterisks*`) or "
+                                 "_underscores_ (`_underscores_`) and so on.\n")
+    assert _overfull(log) == [] and _glyphs_past_page(pdf) == []
+
+
 def test_the_audit_counts_no_overlap_in_braces_over_and_under_a_formula(tmp_path):
     """The pieces of \\underbrace and \\overbrace hang below or above their baseline: their ink
     is not that of a letter standing on it (which made 300 false overlaps in the corpus)."""
