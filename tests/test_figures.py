@@ -59,8 +59,12 @@ def _render(tmp_path: Path, body: str, **options):
 
 @needs_browser
 def test_mermaid_and_vega_lite_print_as_vector_figures_and_a_rerun_starts_no_browser(tmp_path, monkeypatch):
-    result = _render(tmp_path, MERMAID)
+    result = _render(tmp_path, MERMAID, keep_build=tmp_path / "build")
     text = pdf_text_flat(result.pdf)
+    tex = (tmp_path / "build" / "main.tex").read_text(encoding="utf-8")
+    # set where it stands, with its caption in one box: no page break parts them
+    assert len(re.findall(r"\\begin\{minipage\}\{\\linewidth\}\\centering\s*\\dpgraphic\{[^}]*\}\{[^}]*\}\\par\s*"
+                          r"\\captionof\{figure\}\{[^}]*\}\s*\\end\{minipage\}", tex)) == 3
     for label in ("Alphanode", "Betachoice", "Gammaleaf", "Zuleika", "Hello Quentin", "Applesauce", "Bananabread"):
         assert label in text  # the diagrams' own text, as text: vector, not pixels
     assert "graph TD" not in text and "Mermaid diagram printed" not in str(result.warnings)

@@ -82,12 +82,18 @@ def _unavailable(r, what: str, needs_libraries: bool) -> bool:
 
 
 def _printed(r, drawn, caption: str, online: str | None) -> str:
-    """The figure where it stands (a float would leave the caption and the text about it behind)."""
+    """The figure where it stands (a float would leave the caption and the text about it behind),
+    with its caption in one unbreakable box: ``\\captionof`` alone lets a page break in
+    between, leaving a caption at the head of the next page (a note sets it as text)."""
     graphic = f"\\dpgraphic{{{_width(drawn)}}}{{{r.include_name(drawn)}}}"
-    qr = figures.qr_pdf(online, r.drawing.cache_dir) if online and not (r.in_note or r.boxed) else None
-    if qr is not None:
-        graphic += f"\\dpfigqr{{{r.include_name(_File(qr))}}}{{{escape_url(online)}}}"
-    return r.figure_in_place(graphic, caption) + "\n"
+    if r.in_note:
+        return r.figure_in_place(graphic, caption) + "\n"
+    kept = (f"\\begin{{minipage}}{{\\linewidth}}\\centering\n{graphic}\\par\n"
+            f"\\captionof{{figure}}{{{caption}}}\n\\end{{minipage}}")
+    qr = figures.qr_pdf(online, r.drawing.cache_dir) if online and not r.boxed else None
+    if qr is not None:  # a margin note cannot be in a minipage: after it
+        kept += f"\\dpfigqr{{{r.include_name(_File(qr))}}}{{{escape_url(online)}}}"
+    return r.figure_in_place(kept, "") + "\n"
 
 
 class _File:
