@@ -172,3 +172,10 @@ def test_audit_pdf_words_rejoin_a_word_around_formula_pieces(tmp_path, monkeypat
                                                     "convex", "to", "simply", "end", "next"})
     assert words == ["in", "principal", "component", "analysis", "convex", "to", "simply", "end",
                      "next"]
+
+
+def test_audit_possessive_after_code_counts():
+    """`` `ratio`'s `` reads as code "ratio" and prose "s" in the source; the PDF's "ratio's" counts for both."""
+    from .audit.words import compare, pdf_counts, tokens
+    counts = pdf_counts(tokens("PyTorch's ratio's value"))
+    assert compare(["pytorch's", "s", "value"], counts)[0] == 3 and counts["ratio"] == 1

@@ -49,12 +49,15 @@ _DIGITS_AFTER = re.compile(r"^(\D+?)\d+$")
 
 def pdf_counts(words: list[str]) -> Counter:
     """The PDF's words; a word with a footnote or citation number glued to it ("momentum1")
-    also counts as the word itself."""
+    also counts as the word itself, and a possessive ("ratio's") as its stem and "s": the
+    source side reads `` `ratio`'s `` as the code word and the prose "s"."""
     counts = Counter(words)
     for word in words:
         glued = _DIGITS_AFTER.match(word)
         if glued and glued.group(1)[-1].isalpha():
             counts[glued.group(1)] += 1
+        if word.endswith("'s"):
+            counts.update((word[:-2], "s"))
     return counts
 
 
