@@ -22,7 +22,7 @@ _HYPHENS = "-\u2010\u2011\u00ad"
 _LAST_WORD = re.compile(r"([^\W_]+)[" + _HYPHENS + r"]$")
 _FIRST_WORD = re.compile(r"^([^\W_]+)")
 _MATH_CHARS = "\U0001d400-\U0001d7ff"
-_HEAD = re.compile(r"([^\W\d_" + _MATH_CHARS + r"]+)([\d" + _MATH_CHARS + r"]*)$")
+_HEAD = re.compile(r"([^\W\d_" + _MATH_CHARS + r"]+)((?:[^\s\w]|[\d" + _MATH_CHARS + r"])*)$")
 _FRAGMENT = re.compile(r"^(?:[\d\W_" + _MATH_CHARS + r"]){0,12}$")
 _PATH_END = re.compile(r"\S*[_/.]\S*?([^\W_]+)$")   # a line ending inside a path-like run
 _FURNITURE = re.compile(r"^\d*$")
@@ -85,8 +85,9 @@ def join_lines(text: str, source_words: set[str]) -> str:
 def _across_fragments(lines: list[str], source_words: set[str]) -> list[str]:
     """poppler reads an inline fraction or index of a line apart from it, and where the line
     above ends in a hyphenated word it drops the hyphen and glues or sets the formula's
-    pieces between the halves ("Com1", "1", "ponent"; "con2", "vex."). The halves are joined
-    and the pieces (math, no prose) dropped, where they make a source word."""
+    pieces between the halves ("Com1", "1", "ponent"; "con2", "vex."; "Wood−1", "bury").
+    The halves are joined and the pieces (math, no prose) dropped, where they make a source
+    word."""
     out: list[str] = []
     i = 0
     while i < len(lines):
