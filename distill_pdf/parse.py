@@ -1,6 +1,7 @@
 """Step 2: Markdown body -> mistune token tree, with the Markdown line of each block.
 
-CommonMark + GFM (tables, strikethrough, task lists, autolinks, footnotes) plus
+CommonMark + GFM (tables, strikethrough, task lists, autolinks, footnotes), definition
+lists and abbreviations (kramdown, pandoc, Python-Markdown/MkDocs, Hugo's Goldmark), plus
 our plugins (math, alerts, admonitions, attribute lists, emoji, diagrams: see
 ``syntax/``). Every block token carries ``line`` (a line of the
 post file), so later steps can report problems where the user will look.
@@ -13,6 +14,8 @@ from typing import Any
 
 import mistune
 from mistune.core import BlockState
+from mistune.plugins.abbr import abbr
+from mistune.plugins.def_list import def_list
 from mistune.plugins.footnotes import footnotes
 from mistune.plugins.task_lists import task_lists
 
@@ -121,7 +124,7 @@ def markdown_parser(extra_plugins=()) -> mistune.Markdown:
     block.state_cls = LinedBlockState
     md = mistune.Markdown(renderer=None, block=block,
                           inline=mistune.InlineParser(hard_wrap=False, max_nested_level=MAX_NESTING))
-    for plugin in (strikethrough, gfm_tables, footnotes, task_lists, autolinks,
+    for plugin in (strikethrough, gfm_tables, footnotes, task_lists, autolinks, def_list, abbr,
                    math, alerts, directives, admonitions, shortcodes, attributes, diagrams, emoji,
                    mdx_comments, *extra_plugins):
         plugin(md)

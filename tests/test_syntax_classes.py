@@ -405,3 +405,23 @@ def test_syntax_classes_in_a_pdf(tmp_path):
         "graph TD; A-->B" in text and any("Mermaid diagram" in str(w) for w in result.warnings))
     from pypdf import PdfReader
     assert PdfReader(result.pdf).pages  # it opened
+
+
+def test_definition_lists_and_abbreviations(tmp_path):
+    """kramdown, pandoc, Python-Markdown (MkDocs) and Hugo's Goldmark read `Term` / `: text` as a
+    definition list and `*[HTML]: ...` as an abbreviation's definition (never printed)."""
+    latex = latex_of(tmp_path, """\
+        Apple
+        :   Pomaceous *fruit*.
+
+        Orange
+        :   A citrus fruit.
+        :   A colour.
+
+        The HTML spec.
+
+        *[HTML]: Hyper Text Markup Language
+        """)
+    assert latex.count(r"\item[{") == 2 and r"\item[{Apple}]" in latex and r"\emph{fruit}" in latex
+    assert "A citrus fruit." in latex and "A colour." in latex and r"\begin{description}" in latex
+    assert "The HTML spec." in latex and "Hyper Text" not in latex and "*[" not in latex

@@ -187,6 +187,16 @@ class LatexRenderer(GraphicsWriter, BaseRenderer):
         inner = self.render_tokens(token["children"], state) + self.html.close_blocks_above(depth)
         return f"\\item[{box}] " + _runin_closed(inner) + "\n"
 
+    def def_list(self, token, state):
+        """Definition lists: ``Term`` then ``: definition`` lines."""
+        return f"\\begin{{description}}\n{self.render_tokens(token['children'], state)}\\end{{description}}\n\n"
+
+    def def_list_head(self, token, state):
+        return f"\\item[{{{self.children(token, state).strip()}}}] \\leavevmode\\par\n"
+
+    def def_list_item(self, token, state):
+        return self.render_tokens(token["children"], state).strip() + "\\par\n"
+
     def block_code(self, token, state):
         info = (token.get("attrs") or {}).get("info")
         if self.in_note or self.boxed > 1:
@@ -249,6 +259,10 @@ class LatexRenderer(GraphicsWriter, BaseRenderer):
             return self.children(token, state)
         finally:
             self.strike -= 1
+
+    def abbr(self, token, state):
+        """An abbreviation (``*[HTML]: ..`` defines it) prints as written; its definition is for hover."""
+        return self.children(token, state)
 
     def codespan(self, token, state):
         return code.inline_code(token["raw"])
