@@ -134,6 +134,25 @@ def test_mkdocs_admonitions_and_collapsibles(tmp_path):
     assert "!!!" not in latex and "???" not in latex
 
 
+def test_mkdocs_content_tabs_print_every_tab(tmp_path):
+    latex = latex_of(tmp_path, """\
+        === "Python"
+
+            ```python
+            print("one")
+            ```
+
+        ===+ "Rust"
+
+            Run `cargo`.
+
+        After the tabs.
+        """)
+    assert latex.index(r"\textbf{Python}") < latex.index("print") < latex.index(r"\textbf{Rust}") \
+        < latex.index("cargo") < latex.index("After the tabs.")
+    assert "===" not in latex and r"\begin{dpcodeblock}" in latex
+
+
 def test_hugo_shortcodes(tmp_path):
     diagnostics = Diagnostics()
     latex = latex_of(tmp_path, """\

@@ -1,8 +1,9 @@
-"""MkDocs / Python-Markdown admonitions, as ``alert`` tokens.
+"""MkDocs / Python-Markdown admonitions, as ``alert`` tokens, and content tabs.
 
 * ``!!! note "Title"`` (``admonition``), ``!!! danger highlight`` (extra classes ignored),
   ``!!! note ""`` (no title: the type's name stands in);
 * ``??? note`` / ``???+ note`` (``pymdownx.details``, collapsible: printed open);
+* content tabs ``=== "Python"`` (``pymdownx.tabbed``): each tab's label in bold, then its content.
 
 The body is the following lines indented by four spaces (or a tab), blank lines between
 them included, and is Markdown again.
@@ -16,12 +17,14 @@ from .alerts import alert_token
 
 ADMONITION = (r"^(?P<adm_mark>!!!|\?\?\?\+?)[ \t]+(?P<adm_type>[\w-]+)(?:[ \t]+[\w-]+)*"
               r"(?:[ \t]+\"(?P<adm_title>[^\"\n]*)\")?[ \t]*(?:\n|$)")
+TAB = r"^===[!+]?[ \t]+\"(?P<tab_label>[^\"\n]*)\"[ \t]*(?:\n|$)"
 _INDENTED = re.compile(r"^(?: {4}|\t)")
 
 
-def parse_admonition(block, m, state):
-    src = state.src
-    pos = body_start = body_end = m.end()
+def _indented_body(src: str, start: int) -> tuple[str, int]:
+    """The lines after ``start`` indented by four spaces (or a tab), blank lines between them
+    included, unindented; and where they end."""
+    pos = body_end = start
     lines: list[str] = []
     kept = 0
     while pos < len(src):
@@ -34,14 +37,29 @@ def parse_admonition(block, m, state):
             kept, body_end = len(lines) + 1, end
         lines.append(_INDENTED.sub("", line))
         pos = end
-    body = "".join(lines[:kept])
-    children = block_children(block, state, body, body_start)
+    return "".join(lines[:kept]), body_end
+
+
+def parse_admonition(block, m, state):
+    body, body_end = _indented_body(state.src, m.end())
+    children = block_children(block, state, body, m.end())
     title = m.group("adm_title")
     state.append_token(alert_token(m.group("adm_type"), title, children))
     return body_end
 
 
+def parse_tab(block, m, state):
+    """A content tab: its label in bold, then its content (every tab is printed, in order)."""
+    body, body_end = _indented_body(state.src, m.end())
+    state.append_token({"type": "paragraph", "text": f"**{m.group('tab_label').strip()}**"})
+    for child in block_children(block, state, body, m.end()):
+        state.append_token(child)
+    return body_end
+
+
 def admonitions(md):
     md.block.register("mkdocs_admonition", ADMONITION, parse_admonition, before="list")
+    md.block.register("mkdocs_tab", TAB, parse_tab, before="list")
     for rules in (md.block.block_quote_rules, md.block.list_rules):
         md.block.insert_rule(rules, "mkdocs_admonition", before="list")
+        md.block.insert_rule(rules, "mkdocs_tab", before="list")
