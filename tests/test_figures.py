@@ -150,6 +150,10 @@ def test_cdn_urls_of_the_pinned_libraries_are_answered_locally():
     assert libraries.cdn_file("https://cdn.jsdelivr.net/npm/mermaid@10/dist/mermaid.min.js") == \
         libraries.package_dir("mermaid") / "dist" / "mermaid.min.js"
     assert libraries.cdn_file("https://unpkg.com/vega-embed@6") == libraries.bundle("vega-embed")
+    mathjax = "https://cdnjs.cloudflare.com/ajax/libs/mathjax/2.7.5/"  # and the files it loads beside itself
+    assert libraries.cdn_file(mathjax + "MathJax.js?config=TeX-AMS-MML_SVG") == libraries.bundle("mathjax")
+    assert libraries.cdn_file(mathjax + "config/TeX-AMS-MML_SVG.js?V=2.7.5") == \
+        libraries.package_dir("mathjax") / "config" / "TeX-AMS-MML_SVG.js"
     assert libraries.cdn_file("https://cdn.jsdelivr.net/npm/left-pad@1") is None
     assert libraries.cdn_file("https://example.org/plotly.min.js") is None
 

@@ -30,7 +30,13 @@ PINNED = {
     "vega-embed": ("7.3.0", "build/vega-embed.min.js"),
     "chart.js": ("4.6.2", "dist/chart.umd.min.js"),
     "echarts": ("5.6.0", "dist/echarts.min.js"),
+    # MathJax 2, which plot pages (Plotly's LaTeX labels) load from cdnjs; it loads its own
+    # config and output files next to itself, which the package holds
+    "mathjax": ("2.7.9", "MathJax.js"),
 }
+# what a package is unpacked without: source maps (a third of mermaid's size), MathJax's
+# unminified copy of itself (a third of its size)
+_LEFT_OUT = re.compile(r"\.map$|^package/unpacked/")
 # names a CDN path may use for a package (cdnjs spells some differently)
 _ALIASES = {"plotly.js": "plotly.js-dist-min", "plotly.js-dist": "plotly.js-dist-min", "plotly": "plotly.js-dist-min",
             "Chart.js": "chart.js", "chartjs": "chart.js"}
@@ -84,9 +90,9 @@ def install(log=print) -> list[str]:
 
 
 def _unpack(tarball: Path, folder: Path) -> None:
-    """The package without its source maps (a third of mermaid's size)."""
+    """The package without what no page loads (``_LEFT_OUT``)."""
     with tarfile.open(tarball) as archive:
-        members = [m for m in archive.getmembers() if (m.isfile() or m.isdir()) and not m.name.endswith(".map")]
+        members = [m for m in archive.getmembers() if (m.isfile() or m.isdir()) and not _LEFT_OUT.search(m.name)]
         archive.extractall(folder, members=members, filter="data")
 
 

@@ -93,7 +93,8 @@ window.__dpDone = (async () => {{
 
 def iframe_page(src: str, width: int, height: int) -> str:
     """The blog's own interactive page in a frame of the size the post gives it; settled
-    once it has loaded and its scripts have had a moment (plots draw after load)."""
+    once it has loaded, its scripts have had a moment (plots draw after load) and MathJax,
+    if it has it, has typeset what it queued (a plot's LaTeX labels)."""
     return f"""{_HEAD}</head><body>
 <iframe id="dp-figure" src="{html.escape(src)}" width="{width}" height="{height}"
         style="border: 0; display: block" scrolling="no"></iframe>
@@ -106,7 +107,12 @@ window.__dpDone = new Promise((resolve, reject) => {{
       style.textContent = '.modebar-container, .vega-actions {{ display: none !important; }}';
       frame.contentDocument.head.appendChild(style);
     }}
-    setTimeout(resolve, 1200);
+    setTimeout(() => {{
+      const mathjax = frame.contentWindow.MathJax;
+      if (mathjax && mathjax.Hub && mathjax.Hub.Queue) mathjax.Hub.Queue(() => resolve());
+      else if (mathjax && mathjax.startup && mathjax.startup.promise) mathjax.startup.promise.then(resolve, resolve);
+      else resolve();
+    }}, 1200);
   }});
   frame.addEventListener('error', () => reject(new Error('the page did not load')));
 }});
