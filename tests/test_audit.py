@@ -179,3 +179,15 @@ def test_audit_possessive_after_code_counts():
     from .audit.words import compare, pdf_counts, tokens
     counts = pdf_counts(tokens("PyTorch's ratio's value"))
     assert compare(["pytorch's", "s", "value"], counts)[0] == 3 and counts["ratio"] == 1
+
+
+def test_audit_source_kramdown_html_block_spans_blank_lines(tmp_path):
+    """In a Jekyll post, kramdown reads `<details>` to its end tag as HTML: the indented
+    lines after a blank line inside are its text, not an indented code block."""
+    from .audit.source import read_source
+    post = tmp_path / "_posts" / "2022-01-01-post.md"
+    post.parent.mkdir()
+    post.write_text("<details>\n  <summary>References</summary>\n\n    <ul>\n    <li> A. Author. Title. </li>\n"
+                    "    </ul>\n</details>\n")
+    source = read_source(post)
+    assert source.prose == ["references", "a", "author", "title"] and source.code == []

@@ -53,6 +53,8 @@ _MATH = re.compile(r"\$\$.+?\$\$|\\\\?\[.+?\\\\?\]|\\\\?\(.+?\\\\?\)"
                    re.S)
 _CITATION = re.compile(r"(?<![\w.])-?@[\w][\w:.#$%&+?<>~/-]*")  # pandoc [@key], @key
 _URL = re.compile(r"(?:https?|ftp)://\S+|\bwww\.\S+|\S+@\S+\.\w+")
+_BLOCK_OPEN = re.compile(r"^ {0,3}<(address|article|aside|blockquote|center|details|div|dl|figure|"
+                         r"footer|form|header|nav|ol|section|table|ul)\b[^>\n]*>", re.M | re.I)
 _HIDDEN_OPEN = re.compile(r"<([A-Za-z][\w-]*)\b[^>]*\bstyle\s*=\s*[\"'][^\"']*display\s*:\s*none[^>]*>", re.I)
 _IMG_EXT = re.compile(r"\.(?:png|jpe?g|gif|svg|webp|avif|bmp|tiff?|pdf)(?:[?#].*)?$", re.I)
 
@@ -136,19 +138,42 @@ def _outside_fences(markdown: str, fix) -> str:
     return "\n".join(part for part in out)
 
 
+def _element_end(text: str, match: re.Match) -> int | None:
+    """Where the element ``match`` opens (its tag name in group 1) ends, past its matching end
+    tag; None when ``text`` does not hold that."""
+    tag, depth = re.escape(match.group(1)), 1
+    for edge in re.finditer(rf"<(/?){tag}\b[^>]*>", text[match.end():], re.I):
+        depth += -1 if edge.group(1) else 1
+        if depth == 0:
+            return match.end() + edge.end()
+    return None
+
+
 def _drop_hidden(text: str) -> str:
     """``text`` without the elements styled ``display: none``: a browser shows none of their
     text, whatever Markdown (``markdown="1"``) or blank lines they hold, so the reader cannot
     miss it. An element whose end tag is not in ``text`` is kept."""
-    while match := _HIDDEN_OPEN.search(text):
-        tag, depth = re.escape(match.group(1)), 1
-        for edge in re.finditer(rf"<(/?){tag}\b[^>]*>", text[match.end():], re.I):
-            depth += -1 if edge.group(1) else 1
-            if depth == 0:
-                text = text[:match.start()] + " " + text[match.end() + edge.end():]
-                break
-        else:
-            return text[:match.end()] + _drop_hidden(text[match.end():])
+    pos = 0
+    while match := _HIDDEN_OPEN.search(text, pos):
+        end = _element_end(text, match)
+        text, pos = (text, match.end()) if end is None else (text[:match.start()] + " " + text[end:],
+                                                               match.start())
+    return text
+
+
+def _kramdown_html(text: str) -> str:
+    """kramdown reads a block HTML element to its end tag as HTML, blank lines and indented
+    lines included; CommonMark (the parser here) ends it at a blank line and reads indented
+    lines after it as code. So the blank lines inside are filled, except in an element with
+    ``markdown="1"``, whose inside is Markdown."""
+    pos = 0
+    while match := _BLOCK_OPEN.search(text, pos):
+        end = _element_end(text, match)
+        if end is None or "markdown=" in match.group(0):
+            pos = match.end()
+            continue
+        inner = "\n".join(line if line.strip() else _GAP for line in text[match.start():end].split("\n"))
+        text, pos = text[:match.start()] + inner + text[end:], match.start() + len(inner)
     return text
 
 
@@ -171,11 +196,12 @@ def _unliquid(text: str, source: Source) -> str:
     return _LIQUID.sub("", text)
 
 
-def _unblog(text: str, source: Source, mdx: bool) -> str:
+def _unblog(text: str, source: Source, mdx: bool, kramdown: bool) -> str:
     """Site-generator syntax (Liquid, MDX, attribute lists, directives) as the site shows it."""
     parts = _LIQUID_RAW.split(text)  # odd parts: {% raw %} text, which Jekyll prints as it is
     text = "".join(part if i % 2 else _unliquid(part, source) for i, part in enumerate(parts))
     text = _JSX_COMMENT.sub("", _drop_hidden(text))
+    text = _kramdown_html(text) if kramdown else text
     lines = []
     for line in text.split("\n"):
         if (mdx and _MDX_LINE.match(line.strip())) or _COMMENT_DEFINITION.match(line):
@@ -241,7 +267,8 @@ def read_source(path: Path) -> Source:
                          uncurl_quotes=False, fix_character_width=False, normalization=None)
     body = _FRONT.sub("", text, count=1)
     source = Source()
-    body = _outside_fences(body, lambda run: _unblog(run, source, path.suffix == ".mdx"))
+    kramdown = "_posts" in path.parts  # a Jekyll post, as the converter's dialects tell it
+    body = _outside_fences(body, lambda run: _unblog(run, source, path.suffix == ".mdx", kramdown))
     prose: list[str] = []
     _walk(_parser()(body), source, prose, figures.drawn_kinds())
     plain = html.unescape("".join(prose))
