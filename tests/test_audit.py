@@ -167,11 +167,12 @@ def test_audit_pdf_words_rejoin_a_word_around_formula_pieces(tmp_path, monkeypat
     halves; the halves make a source word, the pieces are math. Two words stay two."""
     from .audit import pdftext
     monkeypatch.setattr(pdftext, "pdftotext", lambda pdf: "in Principal Com1\n1\nponent Analysis, con2\n"
-                                                          "vex. to sim𝜆\n\nply end Wood−1\nbury\n\nNext")
+                                                          "vex. to sim𝜆\n\nply end Wood−1\nbury in v2\n1 Next")
     words = pdftext.pdf_words(tmp_path / "x.pdf", {"in", "principal", "component", "analysis",
-                                                    "convex", "to", "simply", "end", "woodbury", "next"})
+                                                    "convex", "to", "simply", "end", "woodbury", "v1",
+                                                    "v2", "1", "next"})
     assert words == ["in", "principal", "component", "analysis", "convex", "to", "simply", "end",
-                     "woodbury", "next"]
+                     "woodbury", "in", "v2", "1", "next"]
 
 
 def test_audit_possessive_after_code_counts():

@@ -23,6 +23,7 @@ _LAST_WORD = re.compile(r"([^\W_]+)[" + _HYPHENS + r"]$")
 _FIRST_WORD = re.compile(r"^([^\W_]+)")
 _MATH_CHARS = "\U0001d400-\U0001d7ff"
 _HEAD = re.compile(r"([^\W\d_" + _MATH_CHARS + r"]+)((?:[^\s\w]|[\d" + _MATH_CHARS + r"])*)$")
+_FIRST_LETTERS = re.compile(r"^([^\W\d_]+)")  # a word's second half: "ponent", never "1"
 _FRAGMENT = re.compile(r"^(?:[\d\W_" + _MATH_CHARS + r"]){0,12}$")
 _PATH_END = re.compile(r"\S*[_/.]\S*?([^\W_]+)$")   # a line ending inside a path-like run
 _FURNITURE = re.compile(r"^\d*$")
@@ -109,7 +110,7 @@ def _continuation(lines: list[str], i: int, source_words: set[str]) -> int | Non
     j = i + 1
     while j < min(len(lines), i + 5) and _FRAGMENT.match(lines[j]):
         j += 1
-    first = _FIRST_WORD.match(lines[j]) if j < len(lines) else None
+    first = _FIRST_LETTERS.match(lines[j]) if j < len(lines) else None
     if first and (head.group(2) or j > i + 1) and _broken_word(head.group(1), first.group(1), source_words):
         return j
     return None
