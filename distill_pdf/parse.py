@@ -1,7 +1,8 @@
 """Step 2: Markdown body -> mistune token tree, with the Markdown line of each block.
 
 CommonMark + GFM (tables, strikethrough, task lists, autolinks, footnotes), definition
-lists and abbreviations (kramdown, pandoc, Python-Markdown/MkDocs, Hugo's Goldmark), plus
+lists and abbreviations (kramdown, pandoc, Python-Markdown/MkDocs, Hugo's Goldmark),
+``==marked==`` text (Obsidian, MkDocs' pymdownx.mark), plus
 our plugins (math, alerts, admonitions, attribute lists, emoji, diagrams: see
 ``syntax/``). Every block token carries ``line`` (a line of the
 post file), so later steps can report problems where the user will look.
@@ -17,6 +18,7 @@ from mistune.core import BlockState
 from mistune.plugins.abbr import abbr
 from mistune.plugins.def_list import def_list
 from mistune.plugins.footnotes import footnotes
+from mistune.plugins.formatting import mark
 from mistune.plugins.task_lists import task_lists
 
 from .errors import DistillError
@@ -124,7 +126,7 @@ def markdown_parser(extra_plugins=()) -> mistune.Markdown:
     block.state_cls = LinedBlockState
     md = mistune.Markdown(renderer=None, block=block,
                           inline=mistune.InlineParser(hard_wrap=False, max_nested_level=MAX_NESTING))
-    for plugin in (strikethrough, gfm_tables, footnotes, task_lists, autolinks, def_list, abbr,
+    for plugin in (strikethrough, gfm_tables, footnotes, task_lists, autolinks, def_list, abbr, mark,
                    math, alerts, directives, admonitions, shortcodes, attributes, diagrams, emoji,
                    mdx_comments, *extra_plugins):
         plugin(md)

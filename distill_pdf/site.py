@@ -18,3 +18,21 @@ def find_site_root(post_path: Path) -> Path:
     if "src" in parts:
         return Path(*parts[: len(parts) - 1 - parts[::-1].index("src")])
     return folder
+
+
+WIKI_MARKERS = (".obsidian", "quartz.config.ts", ".foam")  # Obsidian vaults, Quartz, Foam
+_ASTRO_CONFIGS = ("astro.config.mjs", "astro.config.ts", "astro.config.js")
+
+
+def uses_wiki_links(post_path: Path) -> bool:
+    """Whether the post's site reads ``[[wiki links]]``: an Obsidian vault, a Quartz or Foam
+    site, or an Astro site with a remark wiki-link plugin. CommonMark reads them as text."""
+    folder = Path(post_path).resolve().parent
+    for candidate in (folder, *folder.parents):
+        if any((candidate / marker).exists() for marker in WIKI_MARKERS):
+            return True
+        for name in _ASTRO_CONFIGS:
+            config = candidate / name
+            if config.is_file() and "wiki-link" in config.read_text(encoding="utf-8", errors="replace"):
+                return True
+    return False

@@ -444,3 +444,34 @@ def test_definition_lists_and_abbreviations(tmp_path):
     assert latex.count(r"\item[{") == 2 and r"\item[{Apple}]" in latex and r"\emph{fruit}" in latex
     assert "A citrus fruit." in latex and "A colour." in latex and r"\begin{description}" in latex
     assert "The HTML spec." in latex and "Hyper Text" not in latex and "*[" not in latex
+
+
+def test_wiki_links_and_marked_text(tmp_path):
+    """In an Obsidian vault, [[links]] print their text and ![[image.png]] its image (CommonMark
+    reads them as text, so elsewhere they stay); ==marked== is highlighted."""
+    from PIL import Image
+
+    from distill_pdf import dialects
+    Image.new("RGB", (400, 200), "teal").save(tmp_path / "pic.png")
+    body = """\
+        ## Setup
+
+        See [[Other Page]], [[Other Page#Part|the part]], [[#Setup]] and ==this==.
+
+        ![[pic.png|A teal picture]]
+
+        ![[Some Note]]
+        """
+
+    def latex(diagnostics):
+        post = load_post(write_post(tmp_path, textwrap.dedent(body)), diagnostics)
+        dialect = dialects.for_post(post, "auto", diagnostics)
+        return render_body(post, parse_post(post, extra_plugins=dialect.plugins), diagnostics).latex
+    assert "[[Other Page]]" in latex(Diagnostics())
+    (tmp_path / ".obsidian").mkdir()
+    diagnostics = Diagnostics()
+    out = latex(diagnostics)
+    assert "See Other Page, the part, " in out and r"\hyperref[sec:setup]{Setup}" in out
+    assert r"\dpmark{this}" in out and "[[" not in out and "==" not in out
+    assert "A teal picture" in out
+    assert any("![[Some Note]] cannot be printed" in str(d) for d in diagnostics)

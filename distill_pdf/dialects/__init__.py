@@ -1,6 +1,7 @@
 """Markdown dialects: which flavour a post is written in, and what that flavour needs.
 
-``astro`` is the CommonMark + GFM (+ remark-math) our parser reads as it is.
+``astro`` is the CommonMark + GFM (+ remark-math) our parser reads as it is (with wiki
+links when the site reads them: an Obsidian vault, Quartz, Foam, remark-wiki-link).
 ``jekyll`` is Jekyll with kramdown and Liquid as al-folio's Distill layout uses it
 (the ICLR blog-post track): see :mod:`.jekyll`. ``pandoc`` is pandoc's Markdown (JOSS
 papers, Quarto, R Markdown): see :mod:`.pandoc`.
@@ -20,7 +21,7 @@ from pathlib import Path
 
 from ..errors import Diagnostics, UsageError
 from ..load import Post
-from ..site import JEKYLL_POST_FOLDERS
+from ..site import JEKYLL_POST_FOLDERS, uses_wiki_links
 
 DIALECTS = ("auto", "astro", "jekyll", "pandoc")
 
@@ -34,6 +35,9 @@ class AstroDialect:
     html_translator = None
 
     def prepare(self, post: Post, diagnostics: Diagnostics) -> None:
+        if "[[" in post.body and uses_wiki_links(post.path):
+            from ..syntax.wikilinks import wikilinks
+            self.plugins = [*self.plugins, wikilinks]
         if "<" in post.body:  # Distill's <d-footnote> and script-filled figure references
             from .. import codeguard
             from .htmlprep import prepare

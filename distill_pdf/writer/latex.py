@@ -260,6 +260,9 @@ class LatexRenderer(GraphicsWriter, BaseRenderer):
         finally:
             self.strike -= 1
 
+    def mark(self, token, state):
+        return f"\\dpmark{{{self.children(token, state)}}}"
+
     def abbr(self, token, state):
         """An abbreviation (``*[HTML]: ..`` defines it) prints as written; its definition is for hover."""
         return self.children(token, state)
