@@ -327,3 +327,24 @@ def test_code_inside_details_keeps_its_lines_in_the_pdf(tmp_path):
     assert re.search(r"def f\(x\):\s*\n\s+return x \+ 1", text)
     assert re.search(r"def p\(a\):\s*\n\s+return a < 1", text)
     assert_no_leaks(text)
+
+
+def test_html_tables_are_tables(tmp_path):
+    """A pandas DataFrame's HTML and a hand-written table with colspan/rowspan and a caption are
+    set as tables (rows kept together), not one cell per line."""
+    from distill_pdf.htmltables import parse, split
+    frame = """<div><style scoped>.dataframe td {x: y}</style>
+<table border="1" class="dataframe"><thead><tr style="text-align: right;"><th></th><th>name</th>
+<th>score</th></tr></thead><tbody><tr><th>0</th><td>Alice</td><td>0.91</td></tr>
+<tr><th>1</th><td><b>Bob</b></td><td>0.87</td></tr></tbody></table></div>"""
+    assert [kind for kind, _ in split(frame)] == ["html", "table", "html"]
+    table = parse(split(frame)[1][1])
+    assert table.head_rows == 1 and [[c.html for c in r] for r in table.rows][2] == ["1", "<b>Bob</b>", "0.87"]
+    assert table.rows[0][1].align == "right"
+    spans = parse("<table><caption>Sizes</caption><tr><th colspan=2>AB</th><th rowspan=2>C</th></tr>"
+                  "<tr><td>a<td>b</tr><tr><td>x</td><td>y</td><td>z</td></tr></table>")
+    assert [[c.html for c in r] for r in spans.rows] == [["AB", "", "C"], ["a", "b", ""], ["x", "y", "z"]]
+    assert spans.caption == "Sizes"
+    latex, _ = latex_of(tmp_path, frame + "\n\nAfter.\n")
+    assert r"\begin{longtable}" in latex and r"\textbf{{\textbf{Bob}}}" not in latex
+    assert "& Alice & 0.91" in latex and r"\textbf{1} & \textbf{Bob} & 0.87" in latex

@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
-from .. import htmlgrid
+from .. import htmlgrid, htmltables
+from . import tables
 from .text import escape, escape_url
 
 # tag -> (LaTeX opening, closing); the text between is rendered as usual.
@@ -68,10 +69,41 @@ class HtmlTranslator(HTMLParser):
             found = htmlgrid.grid(raw)
             if found is not None:
                 return self._grid(found)
+        if "<table" in raw.lower() and not (self.hidden or self.pre is not None or self.media is not None
+                                            or self.capture is not None):
+            pieces = htmltables.split(raw)
+            if any(kind == "table" for kind, _ in pieces):
+                return "".join(self._table(text) if kind == "table" else self._fed(text) for kind, text in pieces)
+        return self._fed(raw)
+
+    def _fed(self, raw: str) -> str:
         self.out = []
         self.feed(raw)
         self.close()  # flush a trailing partial tag as text
         return "".join(self.out)
+
+    def _table(self, table_html: str) -> str:
+        """An HTML table as a table (pandas DataFrames, hand-written tables): its cells set
+        as inline HTML, the rows given to the same writer as GFM tables."""
+        table = htmltables.parse(table_html)
+        if not table.rows:
+            return ""
+        self.r.boxed += 1  # notes in cells become footnotes, figures are set in place
+        try:
+            rows = [tables.Row([self._cell(cell.html, cell.head and i >= table.head_rows) for cell in row],
+                               [cell.align for cell in row], i < table.head_rows)
+                    for i, row in enumerate(table.rows)]
+            caption = self._cell(table.caption, False) if table.caption else ""
+        finally:
+            self.r.boxed -= 1
+        return "\n" + tables.render_table(rows, in_box=self.r.boxed > 0, caption=caption)
+
+    def _cell(self, html: str, bold: bool) -> str:
+        floor, self.floor = self.floor, len(self.inline_stack)
+        latex = self.translate(html) + self.close_above(self.floor)
+        self.floor = floor
+        latex = re.sub(r"(?:\\endgraf\s*)+$", "", re.sub(r"^\s*(?:\\endgraf\s*)+", "", latex.strip())).strip()
+        return rf"\textbf{{{latex}}}" if bold and latex else latex
 
     def close_above(self, floor: int) -> str:
         closers = "".join(reversed(self.inline_stack[floor:]))
