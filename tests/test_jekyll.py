@@ -161,6 +161,12 @@ def test_liquid_capture_caption_raw_comment_and_unknown_tags():
     assert any("seo" in message for message, _ in found) and any("if" in message for message, _ in found)
 
 
+def test_liquid_assign_of_a_number_or_boolean_is_its_value():
+    found, warn = warn_list()
+    result = liquid.render('{% assign n = 5 %}{% assign on = true %}N={{ n }}, {{ on }}, {{ 3 }}.', warn)
+    assert result.text == "N=5, true, 3." and not found
+
+
 def test_liquid_highlight_becomes_fenced_code_with_lines_kept():
     text = "x\n{% highlight python linenos %}\n\nif a:\n    b = '```'\n\n{% endhighlight %}\ny\n"
     out = liquid.render(text, lambda *a: None).text

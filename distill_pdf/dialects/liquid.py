@@ -235,6 +235,8 @@ class _Liquid:
         m = _STRING.match(head)
         if m:
             value = m.group(1) if m.group(1) is not None else m.group(2)
+        elif re.fullmatch(r"-?\d+(?:\.\d+)?|true|false", head):  # a number or boolean literal
+            value = head
         else:
             value = self.lookup(head, line=self.line_at(pos))
         for flt in filters:
