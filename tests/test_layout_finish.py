@@ -158,6 +158,8 @@ def test_long_tokens_in_code_break_inside_the_token(tmp_path):
             "langs: 'ansi,bat,bash,batch,cmd,console,powershell,ps,ps1,psd1,psm1,sh,shell,shellscript,text,zsh'\n"
             "```\n\n```bash\netcd --initial-cluster 192.168.1.113=https://192.168.1.113:2380,"
             "192.168.1.114=https://192.168.1.114:2380,192.168.1.115=https://192.168.1.115:2380\n```\n")
+    key = "eyJhbGciOiJSUzI1NiIsImtpZCI6IiJ9" * 30  # a token with no punctuation at all
+    code += f"\n```text\ntoken:      {key}\n```\n\n```python\nx = \"{key}\"\n```\n\n```\n{key}\n```\n"
     pdf, log = _render(tmp_path, "Code:\n\n" + code + "\nEnd.\n")
     assert _overfull(log) == [] and _glyphs_past_page(pdf) == []
     assert "192.168.1.115:2380" in pdf_text(pdf).replace("\n", "")

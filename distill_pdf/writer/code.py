@@ -27,11 +27,10 @@ class _PrintStyle(FriendlyStyle):
 
 
 STYLE = "friendly-noerror"
-# a long line breaks after punctuation (no mark: the next line's arrow says it goes on)
-# where it can, anywhere in a token only where it must: \hyphenpenalty is what breaking
-# at the marked \discretionary of breakanywhere costs, \exhyphenpenalty the unmarked one
-_VERB_OPTIONS = ("breaklines,breakanywhere,breakafter={/.,;:=&?-_},breakaftersymbolpre={},"
-                 "formatcom={\\hyphenpenalty=1000},fontsize=\\dpcodesize")
+# a long line breaks anywhere, inside Pygments' tokens too (see style_definitions); not
+# also `breakafter`: with it fvextra no longer breaks a token that has none of its
+# characters (a base64 key, a long hash ran 3400pt into the margin)
+_VERB_OPTIONS = "breaklines,breakanywhere,fontsize=\\dpcodesize"
 _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 
 
