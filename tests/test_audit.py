@@ -144,6 +144,17 @@ def test_audit_pdf_words_join_a_path_broken_anywhere(tmp_path, monkeypatch):
                      "policy", "py", "then", "more"]
 
 
+def test_audit_pdf_words_rejoin_a_code_line_fvextra_broke(tmp_path, monkeypatch):
+    """A long code line broken by fvextra reads "piece ⌋", "↪", "rest" in pdftotext: no space
+    where the break split a word of the source, the space the break took elsewhere."""
+    from .audit import pdftext
+    monkeypatch.setattr(pdftext, "pdftotext", lambda pdf: "curl dm-uuid-lvm-s96R5 ⌋\n↪\n\ntLTnM / ext4\n"
+                                                          "sudo apt-key\n↪\n\nadd -\n")
+    words = pdftext.pdf_words(tmp_path / "x.pdf", {"curl", "dm-uuid-lvm-s96r5tltnm", "ext4", "sudo",
+                                                    "apt-key", "add"})
+    assert words == ["curl", "dm-uuid-lvm-s96r5tltnm", "ext4", "sudo", "apt-key", "add"]
+
+
 def test_audit_source_math_glued_to_a_word_is_math(tmp_path):
     """MathJax closes `$T$otal` after the T (the letter after is no bar); a digit after a
     closing dollar still keeps "$5 and 6$7" prose."""

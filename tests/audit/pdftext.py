@@ -54,10 +54,25 @@ def pdftotext(pdf: Path, raw: bool = RAW) -> str:
                           text=True, check=True).stdout
 
 
+# a code line fvextra broke: "⌋" ends the piece, "↪" starts the next (pdftotext puts each on
+# a line of its own); the code reads on where it stopped (see _code_join)
+_CODE_BREAK = re.compile(r"[ \t]*⌋?[ \t]*\n(?:[ \t]*\n)*[ \t]*↪[ \t]*\n(?:[ \t]*\n)*|[ \t]*⌋[ \t]*\n(?:[ \t]*\n)*")
+
+
+def _code_join(m: re.Match, source_words: set[str]) -> str:
+    """No space where the break split a word of the source's code, else the space it took."""
+    before = re.search(r"[^\W_]+(?:[-'][^\W_]+)*-?$", m.string[max(0, m.start() - 200):m.start()])
+    after = re.match(r"-?[^\W_]+(?:[-'][^\W_]+)*", m.string[m.end():m.end() + 200])
+    if before and after and (before.group(0) + after.group(0)).casefold() in source_words:
+        return ""
+    return " "
+
+
 def join_lines(text: str, source_words: set[str]) -> str:
     """The text with line ends joined (see the module docstring); ``source_words``, normalized,
     tell a compound from a TeX hyphenation and a broken path from two words."""
     hyphenated = {word for word in source_words if "-" in word}
+    text = _CODE_BREAK.sub(lambda m: _code_join(m, source_words), text)
     lines = _across_fragments([line.rstrip() for line in text.replace("\f", "\n").split("\n")],
                               source_words)
     out: list[str] = []
