@@ -188,3 +188,71 @@ def test_a_citation_note_starts_with_a_capital(tmp_path):
     post = write_post(tmp_path, "Text [see @a].\n", front=front)
     main = tex(post, tmp_path, "--csl", PANDOC_TESTS / "chicago-fullnote-bibliography.csl")
     assert "\\dpnote{See \\dpcitelink" in main
+
+
+# -- what citeproc-py lacks, made in distill_pdf/csl/ (disambiguate, substitute, cluster) --------
+
+def _book(key, family, year, title="Title", given="Ann", **extra):
+    return {"id": key, "type": "book", "title": title, "issued": {"date-parts": [[year]]},
+            "author": [{"family": family, "given": given}], **extra}
+
+
+def cite_text(eng, *keys, **options):
+    from distill_pdf.csl.engine import Cite
+    from distill_pdf.csl.markup import to_plain
+    return to_plain(eng.cite([Cite(key, **options) for key in keys])[1])
+
+
+def test_year_suffixes_in_citations_and_list_agree():
+    eng = engine("apa", [_book("b", "Doe", 2020, "Beta"), _book("a", "Doe", 2020, "Alpha"),
+                         _book("c", "Roe", 2020)])
+    # suffixes follow the list's order (Alpha before Beta), whatever the citing order
+    assert cite_text(eng, "b") == "(Doe, 2020b)" and cite_text(eng, "a") == "(Doe, 2020a)"
+    assert cite_text(eng, "c") == "(Roe, 2020)"
+    assert plain_entries(eng)[:2] == ["Doe, A. (2020a). Alpha.", "Doe, A. (2020b). Beta."]
+
+
+def test_added_names_and_given_names_before_year_suffixes():
+    """chicago-author-date: et al. shows one name more where that tells two works apart;
+    two people named Doe get their given names (primary-name rule), no year suffix."""
+    people = [{"family": "Doe", "given": "Ann"}, {"family": "Roe", "given": "Bo"}, {"family": "Poe", "given": "Cy"}]
+    others = [{"family": "Doe", "given": "Ann"}, {"family": "Moe", "given": "Di"}, {"family": "Poe", "given": "Cy"}]
+    eng = engine("chicago-author-date", [
+        {"id": "x", "type": "book", "title": "X", "issued": {"date-parts": [[2001]]}, "author": people},
+        {"id": "y", "type": "book", "title": "Y", "issued": {"date-parts": [[2001]]}, "author": others},
+        _book("j", "Smith", 1999, given="John"), _book("m", "Smith", 2005, given="Mary")])
+    assert cite_text(eng, "x") == "(Doe, Roe, et al. 2001)"
+    assert cite_text(eng, "y") == "(Doe, Moe, et al. 2001)"
+    assert cite_text(eng, "j") == "(J. Smith 1999)" and cite_text(eng, "m") == "(M. Smith 2005)"  # initials suffice
+    assert not any("2001a" in e for e in plain_entries(eng))
+
+
+def test_substitute_suppresses_what_it_printed():
+    """No author: the editor stands in (and is not repeated as "Edited by"); no names at
+    all: the title stands in and is not printed twice; a film's director is a name."""
+    eng = engine("chicago-author-date", [
+        {"id": "ed", "type": "book", "title": "Edited", "editor": [{"family": "Abelard", "given": "Peter"}],
+         "issued": {"date-parts": [[1989]]}},
+        {"id": "anon", "type": "book", "title": "Stanze in lode", "issued": {"date-parts": [[1547]]}},
+        {"id": "film", "type": "motion_picture", "title": "North by Northwest", "issued": {"date-parts": [[1959]]},
+         "director": [{"family": "Hitchcock", "given": "Alfred"}]}])
+    entries = plain_entries(eng)
+    assert entries[0] == "Abelard, Peter, ed. 1989. Edited."
+    assert entries[1].startswith("Hitchcock, Alfred, dir. 1959. North by Northwest")
+    assert entries[2] == "Stanze in Lode. 1547."
+    assert cite_text(eng, "anon") == "(Stanze in Lode 1547)"
+
+
+def test_cites_grouped_by_author_and_years_collapsed():
+    """collapse="year": one author's works together, names once, in the order written
+    when the style does not sort its citations (APA sorts them)."""
+    items = [_book("d10", "Doe", 2010), _book("r", "Roe", 2008), _book("d07", "Doe", 2007)]
+    chicago = engine("chicago-author-date", items)
+    assert cite_text(chicago, "d10", "r", "d07") == "(Doe 2010, 2007; Roe 2008)"
+    apa = engine("apa", items)
+    assert cite_text(apa, "d10", "r", "d07") == "(Doe, 2007, 2010; Roe, 2008)"
+
+
+def test_citation_numbers_collapse_to_ranges():
+    eng = engine("vancouver", [_book(k, k.title(), 2000) for k in ("a", "b", "c", "d", "e")])
+    assert cite_text(eng, "a", "b", "c", "e") == "(1\u20133,5)"

@@ -14,6 +14,7 @@ import warnings
 from dataclasses import dataclass
 
 from . import fixes
+from .disambiguate import disambiguate
 
 STAND_IN = "\ue0e0"
 _LABEL = re.compile(r"^\s*((?:<[^>]+>)*\[?\d+\]?\.?(?:</[^>]+>)*)\s*")
@@ -113,6 +114,7 @@ class Engine:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 self.bib.sort()
+        disambiguate(self.bib)
         self.started = True
 
     def number(self, key: str) -> int | None:
@@ -226,8 +228,8 @@ def _with_stand_in(reference):
     from citeproc.source import Name
     changed = type(reference).__new__(type(reference))
     dict.update(changed, reference)  # copy.copy would ask CustomDict for __setstate__ and fail
-    for variable in _NAME_VARIABLES:
-        if variable in changed:
-            dict.__setitem__(changed, variable, [Name(family=STAND_IN)])
-            break
+    # no names: the stand-in is an author, so it marks where the style's substitute (a
+    # title: "Stanze in lode (1547)") stands
+    variable = next((v for v in _NAME_VARIABLES if v in changed), "author")
+    dict.__setitem__(changed, variable, [Name(family=STAND_IN)])
     return changed

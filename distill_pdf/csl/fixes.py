@@ -8,14 +8,37 @@ citation tests (tools/csl_conformance.py) showed them:
   term: "Edition", "p.");
 - ``initialize="false"`` on ``cs:name`` keeps given names whole, only putting the
   ``initialize-with`` mark after initials already there ("John T" -> "John T.");
+- a sort key is compared as the plain text a reader sees (citeproc-py compared its HTML,
+  or the Python repr of a list: "<i>Stanze" and "['Abelard'" sorted by "<" and "["),
+  quotation marks and a term's label ("ed.") left out, as citeproc does;
 - a date range with a shared part ("September 24–26, 2011") crashed (TypeError) or
   repeated the shared part; its differing parts are joined by the range delimiter.
+
+Whole features citeproc-py lacks live in their own modules and are installed from here:
+names.py (``cs:name`` name by name), disambiguate.py (CSL disambiguation) and
+substitute.py (``cs:substitute`` suppressing what it printed) and cluster.py (the cites
+of one citation ordered, grouped and collapsed).
 """
 from __future__ import annotations
 
 import re
 
+from . import cluster, disambiguate, names, substitute
+
 _applied = False
+# CSL 1.0.2's name variables that citeproc-py 0.11 does not know (it dropped them)
+NEW_NAMES = ("chair", "compiler", "contributor", "curator", "director", "executive_producer", "guest",
+             "host", "narrator", "organizer", "performer", "producer", "script_writer", "series_creator")
+
+
+def register_variables() -> None:
+    """Teach citeproc-py CSL 1.0.2's newer name variables (``director``: a film's maker,
+    which styles substitute for a missing author)."""
+    import citeproc
+    for name in NEW_NAMES:
+        if name not in citeproc.NAMES:
+            citeproc.NAMES.append(name)
+            citeproc.VARIABLES.append(name)
 
 
 def apply() -> None:
@@ -23,11 +46,14 @@ def apply() -> None:
     global _applied
     if _applied:
         return
+    register_variables()
     from citeproc import model
     label_process = model.Label.process
     name_initialize = model.Name.initialize
 
     def label(self, item, variable=None, plural=None, context=None, **kwargs):
+        if kwargs.get("sort_options"):  # a sort key: names without "ed."
+            return None
         name = variable or self.get("variable")
         if variable is None and not _has_value(item, name):
             return None
@@ -42,8 +68,28 @@ def apply() -> None:
 
     model.Label.process = label
     model.Name.initialize = initialize
+    model.Key.sort_keys = _plain_sort_keys(model.Key.sort_keys)
+    model.Name.process = names.process
+    disambiguate.install(model)
+    substitute.install(model)
+    cluster.install(model)
     model.Date.render_date_range = _render_date_range
     _applied = True
+
+
+def _plain_sort_keys(sort_keys):
+    def plain(self, items, context):
+        keys = sort_keys(self, items, context)
+        if "macro" not in self.attrib:
+            return keys
+        return [None if k is None else _plain(k) or None for k in keys]
+    return plain
+
+
+def _plain(key) -> str:
+    text = "".join(map(str, key)) if isinstance(key, list) else str(key)
+    text = re.sub(r"<[^>]+>", "", text)
+    return re.sub(r"[\u201c\u201d\u2018\u2019\"\[\]()\u00bf\u00a1]", "", text).strip()
 
 
 def _has_value(item, variable: str | None) -> bool:

@@ -31,6 +31,8 @@ _KNOWN = None
 def _known() -> set[str]:
     global _KNOWN
     if _KNOWN is None:
+        from .fixes import register_variables
+        register_variables()
         from citeproc import VARIABLES
         _KNOWN = {v.replace("_", "-") for v in VARIABLES} | {"DOI", "ISBN", "ISSN", "URL", "PMID", "PMCID"}
     return _KNOWN
@@ -57,7 +59,9 @@ def csl_item(work: Work) -> dict:
 
 
 _NAMES = ("author", "editor", "translator", "collection-editor", "composer", "container-author", "director",
-          "editorial-director", "illustrator", "interviewer", "original-author", "recipient")
+          "editorial-director", "illustrator", "interviewer", "original-author", "recipient", "chair", "compiler",
+          "contributor", "curator", "executive-producer", "guest", "host", "narrator", "organizer", "performer",
+          "producer", "script-writer", "series-creator")
 
 
 def _names(value) -> list[dict]:
