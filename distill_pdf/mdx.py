@@ -366,7 +366,7 @@ class _Converter:
     def _note(self, name: str, tag: Tag, end: int | None = None) -> None:
         end = tag.end if end is None else end
         src = tag.attrs.get("src")
-        link = self.post_url or (src if isinstance(src, str) and re.match(r"^https?://", src) else None)
+        link = _embed_link(tag) or self.post_url or (src if isinstance(src, str) and re.match(r"^https?://", src) else None)
         stands_in = "a link to the online version stands in" if link else "a note stands in"
         self.warn(f"<{tag.name}> cannot be printed; {stands_in}", self.line_of(tag.start))
         if self._starts_line(tag.start):
@@ -398,7 +398,7 @@ class _Converter:
     def _poster(self, tag: Tag, poster: str, end: int) -> None:
         """A video with a poster prints the poster, captioned with where to watch it."""
         src = tag.attrs.get("src")
-        link = self.post_url or (src if isinstance(src, str) and re.match(r"^https?://", src) else None)
+        link = _embed_link(tag) or self.post_url or (src if isinstance(src, str) and re.match(r"^https?://", src) else None)
         self.warn(f"<video> printed as its poster image {poster}", self.line_of(tag.start))
         caption = f"Video: <{link}>" if link else "Video (see the online version)"
         if self._starts_line(tag.start):
@@ -448,3 +448,17 @@ def _html_without_expressions(tag: Tag) -> str:
         elif isinstance(value, str):
             parts.append(f'{key}="{value.replace(chr(34), "&quot;")}"')
     return "<" + " ".join(parts) + (" />" if tag.self_closing else ">")
+
+
+# embed components (astro-embed, MDX embed packages) -> the page of what they show
+_EMBED_PAGES = {"youtube": "https://www.youtube.com/watch?v={}", "liteyoutube": "https://www.youtube.com/watch?v={}",
+                "vimeo": "https://vimeo.com/{}", "tweet": "https://x.com/i/status/{}"}
+
+
+def _embed_link(tag) -> str | None:
+    """The page a ``<YouTube id="..."/>``-style component shows: its URL, or the page of its id."""
+    page = _EMBED_PAGES.get(tag.name.lower().replace("embed", "").replace("-", ""))
+    value = next((tag.attrs.get(k) for k in ("id", "videoId", "videoid", "url", "href") if tag.attrs.get(k)), None)
+    if page is None or not isinstance(value, str):
+        return None
+    return value if re.match(r"^https?://", value) else page.format(value)

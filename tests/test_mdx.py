@@ -69,6 +69,14 @@ def test_note_without_a_known_url_has_no_link(tmp_path):
     assert "a note stands in" in warnings[0]
 
 
+def test_embed_components_link_to_what_they_show(tmp_path):
+    """astro-embed's <YouTube id>, <Vimeo>, <Tweet>: the note links to the video or post itself."""
+    _, result, _ = convert(tmp_path, '<YouTube id="dQw4w9WgXcQ" />\n\n<Tweet id="https://x.com/a/status/1" />\n',
+                           post_url=None)
+    assert result.embeds == [("YouTube", "https://www.youtube.com/watch?v=dQw4w9WgXcQ"),
+                             ("Tweet", "https://x.com/a/status/1")]
+
+
 def test_callout_keeps_its_markdown_as_an_alert(tmp_path):
     _, result, _ = convert(tmp_path, """\
         <Callout type="warning" title="Careful">
