@@ -256,3 +256,12 @@ def test_cites_grouped_by_author_and_years_collapsed():
 def test_citation_numbers_collapse_to_ranges():
     eng = engine("vancouver", [_book(k, k.title(), 2000) for k in ("a", "b", "c", "d", "e")])
     assert cite_text(eng, "a", "b", "c", "e") == "(1\u20133,5)"
+
+
+def test_subsequent_author_substitute():
+    """MLA: the second work of the same author starts with "———" in the list."""
+    eng = engine("modern-language-association", [_book("a", "Doe", 2001, "Alpha"), _book("b", "Doe", 2002, "Beta"),
+                                                 _book("c", "Roe", 2003, "Gamma")])
+    entries = plain_entries(eng)
+    assert entries[0].startswith("Doe, Ann. Alpha") and entries[1].startswith("\u2014\u2014\u2014. Beta")
+    assert entries[2].startswith("Roe, Ann. Gamma")

@@ -39,7 +39,6 @@ DEFAULT_DIR = Path(os.environ.get("PANDOC_CITATION_TESTS")
 
 
 # why each failing test fails (tests/test_csl_conformance.py: a failure not listed is new)
-DASHES = "citeproc-py: subsequent-author-substitute (———) not supported"
 LIST_SORT = "citeproc-py: reference-list sort keys (name lists compared with their label 'ed.', dates compared as text)"
 CITE_GROUPS = ("pandoc: a cite with a prefix keeps its place in a sorted citation; a suppressed author "
                "([-@a; @b]) still groups with that author's cites")
@@ -58,12 +57,13 @@ MISC = ("citeproc-py: other style features (group delimiters, locator plurals, m
         "volume-title)")
 
 # fixed in distill_pdf/csl/: disambiguation (year suffixes, added names and given names:
-# disambiguate.py), cs:substitute (substitute.py), cite grouping and collapsing (cluster.py)
+# disambiguate.py), cs:substitute (substitute.py), cite grouping and collapsing and
+# subsequent-author-substitute (cluster.py)
 KNOWN = {
     "citeproc-20": INLINE_NOTES, "citeproc-7a": INLINE_NOTES, "citeproc-7b": INLINE_NOTES,
     "citeproc-87-2": PLAIN, "citeproc-87-3": PLAIN,
     "pandoc-citeproc-47": LIST_SORT, "pandoc-citeproc-87": LIST_SORT,
-    "pandoc-citeproc-64": DASHES, "pandoc-citeproc-chicago-fullnote-bibliography": DASHES,
+    "pandoc-citeproc-chicago-fullnote-bibliography": UNKNOWN,
     "pandoc-citeproc-292": CITE_GROUPS, "pandoc-citeproc-401": CITE_GROUPS,
     "pandoc-citeproc-312": DATES, "pandoc-citeproc-65": DATES, "pandoc-citeproc-number-of-volumes": DATES,
     "pandoc-citeproc-307": CASE, "pandoc-citeproc-68": CASE, "pandoc-citeproc-ieee": CASE,

@@ -10,7 +10,9 @@ does not (it always put them in reference-list order, and never grouped them):
   (``after-collapse-delimiter`` after a collapsed group); the year-suffix forms also
   shorten "2000a, 2000b" to "2000a, b" (``year-suffix-delimiter``), ranged "a–c";
 - ``collapse="citation-number"``: three or more consecutive numbers become a range
-  "1–3".
+  "1–3";
+- in the reference list, ``subsequent-author-substitute`` ("———") stands for names that
+  read as the entry before's (rule ``complete-all``, the default, and ``complete-each``).
 
 The names of a cite are what its first ``cs:names`` printed (substitute.py calls
 :func:`names_printed`); leaving them out renders that ``cs:names`` as nothing, its
@@ -20,7 +22,7 @@ from __future__ import annotations
 
 import re
 
-_STATE = {"names": None, "depth": 0, "omit": False, "active": False}
+_STATE = {"names": None, "depth": 0, "omit": False, "active": False, "instead": None}
 
 
 def names_printed(render):
@@ -34,7 +36,7 @@ def names_printed(render):
     if top and text:
         _STATE["names"] = re.sub(r"<[^>]+>", "", str(text))
         if _STATE["omit"]:
-            return None
+            return _STATE["instead"]
     return text
 
 
@@ -55,13 +57,27 @@ def install(model) -> None:
         out += [callback(item) or f"{item.key}?" for item in citation.cites if item.is_bad()]
         return self.format(self.wrap("".join(out)))
 
+    def render_bibliography(self, items):
+        substitute = self.getparent().get("subsequent-author-substitute")
+        output, previous = [], None
+        for item in items:
+            text, names = _render_item(self, model, item, affixes=False)
+            if substitute is not None and names and names == previous:
+                text = _render_item(self, model, item, omit_names=True, instead=substitute, affixes=False)[0]
+            previous = names
+            if text is not None:
+                output.append(self.format(self.wrap(text)))
+        return output
+
     model.Layout.render_citation = render_citation
+    model.Layout.render_bibliography = render_bibliography
 
 
-def _render_item(layout, model, item, omit_names: bool = False):
-    """``(prefix + text + suffix, names)`` of one cite, or ``(None, None)``."""
+def _render_item(layout, model, item, omit_names: bool = False, instead=None, affixes: bool = True):
+    """``(prefix + text + suffix, names)`` of one cite (or list entry: no ``affixes``), or
+    ``(None, None)``; ``omit_names``: its first names printed as ``instead``."""
     layout.repressed = {}
-    _STATE.update(names=None, depth=0, omit=omit_names, active=True)
+    _STATE.update(names=None, depth=0, omit=omit_names, active=True, instead=instead)
     try:
         output = layout.render_children(item)
     except model.VariableError:
@@ -70,6 +86,8 @@ def _render_item(layout, model, item, omit_names: bool = False):
         _STATE["active"] = False
     if output is None:
         return None, None
+    if not affixes:
+        return output, _STATE["names"]
     return item.get("prefix", "") + output + item.get("suffix", ""), _STATE["names"]
 
 
