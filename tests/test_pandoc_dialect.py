@@ -51,7 +51,7 @@ See \\autoref{markup} and [the results][Results]; superscript Ca^2+^, [Small Cap
 
 [$$E = mc^2$$]{label="eq:einstein"}
 
-As \\autoref{eq:einstein} shows, and ~~struck~~ stays struck.
+As \\autoref{eq:einstein} shows^[An inline note with *emphasis* and [brackets].], and ~~struck~~ stays struck.
 
 ``` {=comment}
 COMMENTONLY for other outputs.
@@ -98,6 +98,7 @@ def test_pandoc_constructs_print_as_pandoc_renders_them(tmp_path):
     assert r"\textbf{RAWBOLD}" in tex and "RAWBLOCK" in text and "HTMLBOLD" in text
     assert "COMMENTONLY" not in text and "before-metadata" not in text and "latex:" not in text
     assert r"\sout{struck}" in tex
+    assert r"\dpnote{An inline note with \emph{emphasis} and [brackets].}" in tex and "^[" not in text
 
 
 def test_an_astro_post_keeps_commonmark_reading(tmp_path):

@@ -27,7 +27,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from distill_pdf import citations  # noqa: E402
+from distill_pdf import citations, dialects  # noqa: E402
 from distill_pdf.errors import Diagnostics, DistillError, UsageError  # noqa: E402
 from distill_pdf.load import load_post  # noqa: E402
 from distill_pdf.parse import parse_post  # noqa: E402
@@ -279,11 +279,12 @@ def ours(case: Case, folder: Path) -> tuple[str, str]:
         post_path.write_text(_front_matter(case.source, base, metadata), encoding="utf-8")
         diagnostics = Diagnostics()
         post = load_post(post_path, diagnostics)
+        dialect = dialects.for_post(post, "pandoc", diagnostics)  # pandoc's Markdown: ^[inline notes] ...
         csl = options.get("csl") or (None if post.meta.get("csl") else "chicago-author-date")  # pandoc's default
         cites = citations.setup(post, Options(template="article", csl=csl, bib=tuple(options["bib"])), diagnostics)
         if cites is None:
             raise Skipped("no citations found")
-        document = parse_post(post, extra_plugins=tuple(cites.plugins))
+        document = parse_post(post, extra_plugins=(*dialect.plugins, *cites.plugins))
         body = render_body(post, document, diagnostics, citations=cites).latex
         bibliography, preamble = cites.bibliography_latex(), cites.preamble_latex()
     if "\\dprefslist" in body:

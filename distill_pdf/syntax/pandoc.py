@@ -6,6 +6,7 @@ R Markdown posts are written in it); the ``pandoc`` dialect (dialects/pandoc.py)
 * ``table_captions``: a paragraph starting ``Table:`` or ``:`` right before or after a table
   is its caption (a ``table_caption`` child of the table);
 * ``superscript``/``subscript``: ``^2^``, ``~i~`` (no unescaped spaces inside);
+* ``inline_notes``: ``^[text]`` is a footnote (a margin note in the ``distill`` template);
 * ``bracketed_spans``: ``[text]{.smallcaps}``, ``{.ul}``/``{.underline}``, ``{.mark}``; an
   id or ``label="x"`` (JOSS) is a LaTeX ``\\label`` there (a caption's: its table);
 * ``raw_attribute``: ```` `\\LaTeX`{=latex} ```` and fences ```` ```{=latex} ````: raw LaTeX
@@ -185,7 +186,26 @@ def parse_raw_inline(inline, m, state):
     return m.end()
 
 
+def parse_inline_note(inline, m, state):
+    """``^[A note, with *Markdown* and [@cites]]``: its text to the matching bracket."""
+    depth, pos, src = 1, m.end(), state.src
+    while pos < len(src) and depth:
+        char = src[pos]
+        if char == "\\":
+            pos += 2
+            continue
+        depth += (char == "[") - (char == "]")
+        pos += 1
+    if depth:
+        return None
+    new_state = state.copy()
+    new_state.src = src[m.end():pos - 1]
+    state.append_token({"type": "sidenote", "children": inline.render(new_state)})
+    return pos
+
+
 def pandoc_inline(md) -> None:
+    md.inline.register("inline_note", r"\^\[", parse_inline_note, before="link")
     md.inline.register("raw_inline", _RAW_INLINE, parse_raw_inline, before="codespan")
     md.inline.register("bracketed_span", _SPAN, parse_span, before="link")
     md.inline.register("superscript", _SUP, _script("sup"), before="link")
