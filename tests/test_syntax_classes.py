@@ -178,7 +178,7 @@ def test_hugo_shortcodes(tmp_path):
     warned = [str(d) for d in diagnostics]
     assert r"\dpinteractive{iframe}{\href{https://www.youtube.com/embed/w7Ft2ymGmfc}" in latex
     assert not any("youtube" in w and "dropped" in w for w in warned), warned
-    assert any("`{{< tabs >}}`" in w for w in warned) and any("`{{< ref >}}`" in w for w in warned)
+    assert any("`{{< tabs >}}`" in w for w in warned) and "Inline other.md shortcode." in latex
 
 
 def test_hugo_figure_and_link_shortcodes_keep_their_content(tmp_path):
@@ -191,7 +191,10 @@ def test_hugo_figure_and_link_shortcodes_keep_their_content(tmp_path):
         {{< gist spf13 7896402 >}}
 
         {{< tweet user="SanDiegoZoo" id="1453110110599868418" >}}
+
+        See [the post]({{< ref "other post.md" >}}) by {{< param "title" >}}.
         """)
+    assert "See the post by Test post." in latex  # a ref is the link's destination, a param its value
     assert r"\begin{figure}" in latex and r"\caption{A \emph{teal} [figure]}" in latex
     assert r"\href{https://gist.github.com/spf13/7896402}" in latex
     assert r"\href{https://x.com/SanDiegoZoo/status/1453110110599868418}" in latex

@@ -7,6 +7,7 @@
 * ``{{< highlight go >}}`` ... ``{{< /highlight >}}`` is a code block;
 * the built-in ``figure`` is a figure (its caption Markdown), ``youtube``/``vimeo`` an embedded
   video (printed as embeds are), ``gist``/``tweet``/``x``/``instagram`` a link to it;
+* ``ref``/``relref`` are the page's path (a link's destination), ``param`` the front matter value;
 * any other shortcode is dropped with a warning; a paired one keeps its body.
 """
 from __future__ import annotations
@@ -128,7 +129,28 @@ def parse_inline(inline, m, state):
     return m.end()
 
 
+_VALUE_CODES = re.compile(r"\{\{[<%]\s*(ref|relref|param)\s+(" + _ARGS + r")\s*[>%]\}\}")
+
+
+def _values(md, state) -> None:
+    """Shortcodes that stand for a value, replaced before parsing (Hugo expands them first,
+    so a link's destination may be one): ``ref``/``relref`` the page's path, ``param`` the
+    post's front matter value."""
+    post = state.env.get("post")
+
+    def value(m: re.Match) -> str:
+        positional, named = _args(m.group(2))
+        arg = named.get("path") or (positional[0] if positional else "")
+        if m.group(1) == "param":
+            found = post.meta.get(arg) if post is not None else None
+            return str(found) if isinstance(found, (str, int, float)) else ""
+        return f"<{arg}>" if " " in arg else arg
+    if "{{" in state.src:
+        state.src = _VALUE_CODES.sub(value, state.src)
+
+
 def shortcodes(md):
+    md.before_parse_hooks.append(_values)
     md.block.register("hugo_shortcode", BLOCK, parse_block, before="list")
     for rules in (md.block.block_quote_rules, md.block.list_rules):
         md.block.insert_rule(rules, "hugo_shortcode", before="list")
