@@ -478,3 +478,19 @@ def test_wiki_links_and_marked_text(tmp_path):
     assert r"\dpmark{this}" in out and "[[" not in out and "==" not in out
     assert "A teal picture" in out
     assert any("![[Some Note]] cannot be printed" in str(d) for d in diagnostics)
+
+
+def test_code_fence_titles_print_above_the_code(tmp_path):
+    """Docusaurus/MkDocs/Expressive Code `title="..."` and Quarto `filename="..."` name the file."""
+    latex = latex_of(tmp_path, """\
+        ```jsx title="/src/components/Hello.js"
+        export default 1;
+        ```
+
+        ```{.python filename='train.py'}
+        fit()
+        ```
+        """)
+    assert latex.index(r"\dpdetailstitle{\dpcode{/\allowbreak{}src/") < latex.index("export")
+    assert r"\dpdetailstitle{\dpcode{train.py}}" in latex and "title=" not in latex
+    assert r"\PY{n}{fit}" in latex  # `{.python ...}` is Python

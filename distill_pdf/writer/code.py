@@ -50,7 +50,7 @@ def style_definitions() -> str:
 def _lexer(language: str | None):
     if not language:
         return TextLexer()
-    name = language.strip().split()[0].lower().lstrip(".")
+    name = language.strip().lstrip("{").split()[0].rstrip("},").lower().lstrip(".")  # also `{.python}`, `{r, echo=F}`
     name = {"sh": "bash", "shell": "bash", "zsh": "bash", "console": "console", "yml": "yaml",
             "js": "javascript", "ts": "typescript", "jsx": "jsx", "tsx": "tsx", "py": "python",
             "dockerfile": "docker", "conf": "ini", "env": "bash", "plaintext": "text", "txt": "text",

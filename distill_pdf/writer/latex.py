@@ -27,6 +27,9 @@ from .text import escape, escape_pdf_string, escape_url, plain_text, protected, 
 
 SECTIONS = ("section", "subsection", "subsubsection", "paragraph", "subparagraph")
 MAX_LIST_DEPTH = 8
+# a fence's file name (Docusaurus, MkDocs, Expressive Code, rehype-pretty-code `title="x.py"`,
+# Quarto `filename="x.py"`), printed above the code
+_CODE_TITLE = re.compile(r"""\b(title|filename)=(?:"([^"]*)"|'([^']*)')""")
 
 
 
@@ -202,7 +205,10 @@ class LatexRenderer(GraphicsWriter, BaseRenderer):
         if self.in_note or self.boxed > 1:
             lines = token["raw"].rstrip("\n").split("\n")
             return r"\\".join(code.inline_code(line) for line in lines) + "\n\n"
-        return code.highlight_block(token["raw"], info) + "\n"
+        title = _CODE_TITLE.search(info or "")
+        name = (title.group(2) or title.group(3) or "").strip() if title else ""
+        head = f"\\par\\dpdetailstitle{{{code.inline_code(name)}}}\\nopagebreak\n" if name else ""
+        return head + code.highlight_block(token["raw"], info) + "\n"
 
     def block_math(self, token, state):
         tex = self._checked_math(token["raw"], display=True)
@@ -345,7 +351,7 @@ class LatexRenderer(GraphicsWriter, BaseRenderer):
     def math_environment(self, token, state):
         """Display math as MathJax numbers it: ``equation``/``align`` and ``\\label`` are numbered."""
         tex = displaymath.numbered_display(self._checked_math(token["raw"], display=True))
-        tex = displaymath.numbered(tex, displaymath.as_inner_math(tex), boxed=self.boxed > 0)
+        tex = displaymath.numbered(tex, boxed=self.boxed > 0)
         return f"\n{tex}\n" if token.get("inline") else f"{tex}\n\n"
 
     # -- tokens of the syntax plugins (distill_pdf/syntax) ---------------------
