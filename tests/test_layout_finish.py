@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import distill_pdf
-from distill_pdf.writer.displaymath import broken_at_relations
+from distill_pdf.writer.displaymath import broken_at_relations, numbered
 
 from .conftest import ENGINES, pdf_text, requires_pdftotext, write_post
 
@@ -130,9 +130,69 @@ def test_a_wide_numbered_environment_reaches_into_the_margin(tmp_path):
     pdf = tmp_path / "out.pdf"
     distill_pdf.render(post, pdf, engine=ENGINE, keep_build=tmp_path / "build")
     log = (tmp_path / "build" / "main.log").read_text(errors="replace")
-    assert r"\begin{dpwidemath}" in (tmp_path / "build" / "main.tex").read_text()
+    assert r"\dpnumbered{0}{1}{\begin{align}}" in (tmp_path / "build" / "main.tex").read_text()
     assert _overfull(log) == [] and _glyphs_past_page(pdf) == []
     assert "(1)" in pdf_text(pdf)
+
+
+def _terms(name: str, count: int) -> str:
+    return " + ".join(f"\\alpha_{{{i}}} {name}_{{{i}}}^{{2}}" for i in range(count))
+
+
+def test_numbered_math_too_wide_even_in_80_percent_type_is_broken_keeping_its_numbers(tmp_path):
+    """An equation and the rows of an align too wide for the column and the margin even in 80%
+    type break at their relations and before + (one number a row, on its last line); a row with
+    no break point (all inside one \\left..\\right) is set as small as fits; a formula that fits
+    in the margin in smaller type (a 14-term sum) is scaled as measured in that type, without
+    the overfull line as wide as the margin that an overfull row pushed out with its number."""
+    unbreakable = r"\left[ " + _terms("u", 30).replace("+", r"\cdot") + r" \right]"
+    body = (f"Text.\n\n$$\n\\begin{{equation}}\\label{{eq:one}}\nF = {_terms('x', 30)} \\le {_terms('y', 8)}\n"
+            f"\\end{{equation}}\n$$\n\nThen.\n\n$$\n\\begin{{align}}\n\\tag{{A}} g(x) &= {_terms('z', 34)} \\\\\n"
+            f"h(x) &= a + b \\label{{eq:short}} \\\\\n&= {_terms('w', 30)}\n\\end{{align}}\n$$\n\nAnd.\n\n"
+            f"$$\n\\begin{{align}}\nk &= {unbreakable}\n\\end{{align}}\n$$\n\n"
+            f"$$\n\\begin{{align}}\nm &= {_terms('v', 14)}\n\\end{{align}}\n$$\n\nEnd (\\ref{{eq:short}}).\n")
+    post = write_post(tmp_path, body, front="title: Numbered\nlayout: distill")
+    pdf = tmp_path / "out.pdf"
+    distill_pdf.render(post, pdf, engine=ENGINE, keep_build=tmp_path / "build")
+    log = (tmp_path / "build" / "main.log").read_text(errors="replace")
+    assert _overfull(log, over=1.0) == [] and _glyphs_past_page(pdf) == []
+    text = pdf_text(pdf)
+    for number in ("(1)", "(A)", "(2)", "(3)", "(4)", "(5)"):
+        assert text.count(number) == 1 + (number == "(2)"), (number, text)  # (2) is also referred to
+    assert "(6)" not in text
+    assert len(re.findall(r"^\s*\+ ", text, re.M)) >= 15  # the sums were broken into lines
+    import pdfplumber
+    with pdfplumber.open(str(pdf)) as doc:
+        sizes = {round(c["size"], 1) for page in doc.pages for c in page.chars if c["text"] == "\N{MATHEMATICAL ITALIC SMALL V}"}
+    assert sizes and min(sizes) >= 8.0  # 14 terms: into the margin in type not below 80%
+
+
+def _groups(tex: str, count: int) -> tuple[str, ...]:
+    """The first ``count`` brace groups of ``tex``, without their braces."""
+    out, depth, start = [], 0, 0
+    for m in re.finditer(r"\\.|.", tex, re.S):  # a control symbol (\\{, \\\\) is no brace
+        if m.group() == "{":
+            depth += 1
+            start = m.end() if depth == 1 else start
+        elif m.group() == "}":
+            depth -= 1
+            if depth == 0:
+                out.append(tex[start:m.start()])
+                if len(out) == count:
+                    break
+    return tuple(out)
+
+
+def test_a_numbered_row_breaks_after_its_alignment_point_with_its_number_last():
+    tex = numbered("\\begin{align}\n\\tag{3} f(x) &:= a + b = c \\label{eq:f} \\\\\n&= d\n\\end{align}", boxed=False)
+    rows = [_groups(row, 4) for row in tex.split("\\dprow")[1:]]
+    assert len(rows) == 2
+    assert rows[0][3] == r"f(x) &:= a + b \nonumber \\ &= c \tag{3} \label{eq:f}\\"
+    assert " ".join(rows[0][2].split()) == r"f(x) &:= a + b \\ &= c"  # measured without number and label
+    assert rows[1][2:] == ("", "")                    # nothing to break
+    equation = numbered("\\begin{equation}\\label{eq:e}\na = b + c \\le d\n\\end{equation}", boxed=True)
+    assert r"{\label{eq:e} \begin{split} a &= b + c \\ &\le d \end{split}}" in equation
+    assert broken_at_relations(r"P(x = 1) = a + (b - c)") is None  # no break inside brackets
 
 
 def test_distill_wide_classes_give_a_table_the_page_width(tmp_path):
@@ -213,3 +273,4 @@ def test_the_audit_counts_glyphs_of_different_runs_drawn_over_each_other():
     found = Glyphs()
     _collisions(line + over, [1] * 6, 842, 1, found)  # both drawn by one included figure
     assert found.overlaps == 0
+
