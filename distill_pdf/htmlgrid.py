@@ -6,7 +6,8 @@ flex box, a ``<figure>`` holding several images. An element (or run of elements)
 holding nothing but images and caption elements (``<figcaption>``, or
 ``class="caption"``/``legend``) is such a figure: :func:`grid` reads its rows
 as the page lays them out and its caption; the Jekyll dialect and the HTML
-translator both set it as one figure with sub-images side by side.
+translator both set it as one figure with sub-images side by side. An element holding one
+``<iframe>``/``<video>`` and captions is likewise one figure: :func:`lone_embed`.
 """
 from __future__ import annotations
 
@@ -20,11 +21,13 @@ CAPTION_ELEMENT = re.compile(
     r"<(figcaption)\b[^>]*>(.*?)</figcaption\s*>|"
     r"<(div|p|span)\b[^>]*\bclass\s*=\s*[\"'][^\"']*\b(?:caption|legend)\b[^\"']*[\"'][^>]*>(.*?)</\3\s*>",
     re.S | re.I)
-IMG = re.compile(r"<img\b((?:\"[^\"]*\"|'[^']*'|[^'\">])*)/?>", re.I)
+IMG = re.compile(r"<img(?![\w-])((?:\"[^\"]*\"|'[^']*'|[^'\">])*)/?>", re.I)  # not <img-comparison-slider>
 _ANY_TAG = re.compile(r"</?[A-Za-z][\w-]*\b(?:\"[^\"]*\"|'[^']*'|[^'\">])*>")
 _COMMENT = re.compile(r"<!--.*?-->", re.S)
 _ROW = re.compile(r"<div\b[^>]*\bclass\s*=\s*[\"'][^\"']*\brow\b")
 _ATTR = re.compile(r"""([\w:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""")
+_EMBED = re.compile(r"<(iframe|video|audio)\b((?:\"[^\"]*\"|'[^']*'|[^'\">])*?)(?:/>|>(.*?)</\1\s*>)", re.S | re.I)
+_SOURCE = re.compile(r"<source\b((?:\"[^\"]*\"|'[^']*'|[^'\">])*)/?>", re.I)
 _ID = re.compile(r"^\s*<[\w-]+\b[^>]*?\bid\s*=\s*[\"']([^\"']+)[\"']", re.I)
 
 
@@ -56,6 +59,32 @@ def grid(body: str) -> Grid | None:
     alt = next((a.get("alt", "") for _, a in sources if a.get("alt")), "")
     return Grid(rows(rest, [(pos, a.get("src", "")) for pos, a in sources]),
                 " ".join(c.strip() for c in captions if c.strip()), alt, element_id(body))
+
+
+@dataclass
+class Embed:
+    tag: str                    # iframe, video or audio
+    src: str                    # its src, else its first <source>'s
+    attrs: dict[str, str]
+    caption: str = ""           # the caption elements' inner HTML
+
+
+def lone_embed(body: str) -> Embed | None:
+    """The embed an HTML fragment shows with its captions, or None when it holds anything
+    else. A video with a poster is left to the HTML translator (it prints the poster), a
+    tweet to the dialect that labelled it."""
+    body = _COMMENT.sub(" ", body)
+    rest = CAPTION_ELEMENT.sub(" ", body)
+    found = list(_EMBED.finditer(rest))
+    if len(found) != 1 or html.unescape(_ANY_TAG.sub(" ", _EMBED.sub(" ", rest))).strip():
+        return None
+    tag, attrs = found[0].group(1).lower(), attributes("<x " + found[0].group(2) + ">")
+    if attrs.get("poster") or attrs.get("data-kind"):
+        return None
+    sources = (attributes(m.group(0)).get("src", "") for m in _SOURCE.finditer(found[0].group(3) or ""))
+    captions = [m.group(2) if m.group(1) else m.group(4) for m in CAPTION_ELEMENT.finditer(body)]
+    return Embed(tag, attrs.get("src") or next((s for s in sources if s), ""), attrs,
+                 " ".join(c.strip() for c in captions if c.strip()))
 
 
 def element_id(body: str) -> str:

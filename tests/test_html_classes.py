@@ -196,6 +196,62 @@ def test_al_folio_rows_of_figure_includes():
     assert htmlgrid.grid('<div><img src="a.png"> text</div>') is None
 
 
+EMBED_CAPTIONS = """\
+    <iframe src="/assets/html/gone.html" width="100%" height="400px"></iframe>
+    <div class="l-gutter caption" markdown="1">
+    **Figure 2**: Papers per year, from [arXiv](https://arxiv.org/).
+    </div>
+
+    <img src="a.png" alt="prompt" width="80%">
+      <div class="l-gutter caption"><b>Figure 3</b>: A prompt.</div>
+
+    <figure>
+      <video src="/assets/video/gone.mp4" controls>Your browser does not support the video tag.</video>
+      <figcaption>The operations, animated.</figcaption>
+    </figure>
+    """
+
+
+@pytest.mark.parametrize("dialect", ("astro", "jekyll"))
+def test_an_embeds_own_caption_is_its_figures_caption(tmp_path, dialect):
+    """An author's caption under an iframe, image or video (al-folio's caption div after it, a
+    figcaption around it) is that figure's caption, unnumbered where the author numbers the
+    figures; never a grey paragraph under a "Figure 1: Interactive figure" of our own."""
+    latex, _ = latex_of(tmp_path, EMBED_CAPTIONS, dialect)
+    star = "*" if dialect == "jekyll" else ""  # the Jekyll dialect sees the post's own numbers
+    assert r"\captionof" + star + "{figure}{The operations, animated.}" in latex
+    assert "Interactive figure" not in latex and "{Video}" not in latex
+    if dialect == "jekyll":  # a CommonMark HTML block holds the caption div as text
+        assert r"\captionof*{figure}{\textbf{Figure 2}: Papers per year, from \href{https://arxiv.org/}{arXiv}.}" \
+            in latex
+        assert r"\caption*{\textbf{Figure 3}: A prompt.}" in latex
+        assert r"\color{dpgrey}" not in latex and "**" not in latex
+
+
+def test_figures_inside_custom_elements_leave_no_marker(tmp_path):
+    """al-folio's ``<swiper-container>`` of figure includes is a block element to kramdown (a
+    custom element is no span element), printed as one figure; an ``<img>`` line's HTML block
+    ends where the next block element starts. Our preprocessing's private-use markers never
+    reach the page."""
+    latex, _ = latex_of(tmp_path, """\
+    <swiper-container navigation="true">
+      <swiper-slide>{% include figure.liquid path="_posts/a.png" class="img-fluid" %}</swiper-slide>
+      <swiper-slide>{% include figure.liquid path="_posts/b.png" class="img-fluid" %}</swiper-slide>
+    </swiper-container>
+
+    <img-comparison-slider>
+      {% include figure.liquid path="_posts/a.png" slot="first" %}
+      {% include figure.liquid path="_posts/c.png" slot="second" %}
+    </img-comparison-slider>
+
+    <img src="a.png" alt="x">
+    <div class="l-body">Below the <em>image</em>.</div>
+    """, "jekyll")
+    assert not re.search("[\ue000-\uf8ff]|U\\+E0", latex)
+    assert latex.count(r"\begin{figure}") == 2 and latex.count(r"\includegraphics") == 4
+    assert "no image source" not in latex and r"Below the \emph{image}" in latex
+
+
 # --- d. figure references ---------------------------------------------------------------------
 
 @pytest.mark.parametrize("dialect", ("astro", "jekyll"))

@@ -170,6 +170,7 @@ class JekyllDialect:
         inline.register("tex_environment_inline", None, self._parse_env_inline)
         inline.register("backslash_math", None, self._parse_backslash_inline)
         block.register("setex_heading", None, _setext_heading)
+        block.register("raw_html", None, _html_block)
         for rules in (block.block_quote_rules, block.list_rules):
             for name in ("jk_region", "jk_group"):
                 block.insert_rule(rules, name, before=rules[0] if rules else None)
@@ -263,7 +264,7 @@ class JekyllDialect:
         group = self.groups[index]
         label = f'<dp-label target="{html.escape(group.id)}"/>' if group.id and group.caption else ""
         return {"type": "figure_group", "text": group.caption + label, "jekyll": "figure",
-                "attrs": {"rows": group.rows, "alt": group.alt,
+                "attrs": {"rows": group.rows, "alt": group.alt, "embed": group.embed,
                           "numbered": not self.author_numbered}}
 
     def _table(self, body: str) -> dict[str, Any]:
@@ -347,6 +348,25 @@ class JekyllDialect:
     # -- after rendering -----------------------------------------------------------
     def preamble_latex(self) -> str:
         return self.macros.latex(lambda message: self._warn(message, None))
+
+
+def _html_block(block, m, state):
+    """A CommonMark HTML block (a line opening with ``<img>``) runs to a blank line; kramdown's
+    ends where a block element starts. The scan marked those, and figures: the block stops at
+    the first line holding a marker, which the region and figure rules then read (taken
+    whole, its markers would print)."""
+    end = block.parse_raw_html(m, state)
+    token = state.last_token()
+    if not end or not token or token["type"] != "block_html" or not state.src.startswith(token["raw"], state.cursor):
+        return end
+    cut = _MARKED_LINE.search(token["raw"], 1)
+    if cut is None:
+        return end
+    token["raw"] = token["raw"][:cut.start()]
+    return state.cursor + cut.start()
+
+
+_MARKED_LINE = re.compile(r"^[^\n]*?[" + RAW + HIDDEN + TABLE + TAG + VERBATIM + GROUP + r"]", re.M)
 
 
 def _setext_heading(block, m, state):

@@ -18,9 +18,9 @@ line where it was, so that the plugin in :mod:`.jekyll` makes one token of it:
 ``\\ue000 .. \\ue001``      raw HTML, read as inline Markdown (math, cites)
 ``\\ue002 .. \\ue001``      hidden (``display: none``): only its macros count
 ``\\ue003 .. \\ue001``      a ``<table>``
-``\\ue009 .. \\ue001``      a ``<pre>``: HTML the translator reads whole
+``\\ue009 .. \\ue001``      a ``<pre>``, ``<d-code>``: HTML the translator reads whole
 ``\\ue005<tag>\\ue001``     the open or close tag of a ``markdown="1"`` element
-``\\ue006 N \\ue007``       figure group N (images in rows, one caption)
+``\\ue006 N \\ue007``       figure group N (images in rows or an embed, one caption)
 ``\\ue010 .. \\ue011``      display math inside raw HTML
 =========================  ==============================================
 """
@@ -31,10 +31,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable
 
-from .. import htmlgrid
 from ..syntax.diagrams import tikz_script_fence
 from ..syntax.math import MATH_ENVS
-from .liquid import FIGURE_CLOSE, FIGURE_OPEN, Figure
+from .figuregroups import IMG, LONE_IMG, MARKER, FigureGroup, FigureGroups, caption_only
+from .liquid import Figure
 
 RAW, HIDDEN, TABLE, TAG, GROUP, END = "\ue000", "\ue002", "\ue003", "\ue005", "\ue006", "\ue001"
 VERBATIM = "\ue009"
@@ -53,6 +53,7 @@ BLOCK_TAGS = {
 }
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
         "track", "wbr"}
+INLINE_CUSTOM = {"d-cite", "d-footnote", "d-math", "d-hover-box"}
 DROPPED_ELEMENTS = {"script", "style"}
 WRAPPER_TAGS = {"d-article", "d-byline", "d-appendix", "d-contents", "d-title", "d-front-matter",
                 "d-bibliography", "d-footnote-list", "d-citation-list"}
@@ -71,35 +72,14 @@ _WRAPPER = re.compile(r"</?(?:" + "|".join(sorted(WRAPPER_TAGS)) + r")\b[^>]*>",
 _DCITE = re.compile(r"<d-cite\b((?:\"[^\"]*\"|'[^']*'|[^'\">])*?)/?>(?:\s*</d-cite\s*>)?", re.I)
 _PICTURE = re.compile(r"<picture\b[^>]*>(.*?)</picture\s*>", re.S | re.I)
 _OBJECT = re.compile(r"<object\b([^>]*)>(.*?)</object\s*>", re.S | re.I)
-_IMG = re.compile(r"<img\b((?:\"[^\"]*\"|'[^']*'|[^'\">])*)/?>", re.I)
 _SOURCE = re.compile(r"<source\b((?:\"[^\"]*\"|'[^']*'|[^'\">])*)/?>", re.I)
-_MARKER = re.compile(re.escape(FIGURE_OPEN) + r"(\d+)" + re.escape(FIGURE_CLOSE))
-_CAPTION_ELEMENT = re.compile(
-    r"<(figcaption)\b[^>]*>(.*?)</figcaption\s*>|"
-    r"<(div|p|span)\b[^>]*\bclass\s*=\s*[\"'][^\"']*\bcaption\b[^\"']*[\"'][^>]*>(.*?)</\3\s*>", re.S | re.I)
 _DOLLARS = re.compile(r"(?<!\\)\$\$(.+?)(?<!\\)\$\$", re.S)
 _BARE_ENV = re.compile(r"\\begin\{(" + "|".join(MATH_ENVS) + r")(\*?)\}.*?\\end\{\1\2\}", re.S)
 _GROUP_LINE = re.compile(r"^[ \t]*" + GROUP + r"(\d+)" + GROUP_END + r"[ \t]*$")
-_AUTHOR_NUMBERED = re.compile(r"^\s*(?:<[^>]+>|\*\*?|__?)*\s*(?:Figure|Fig\.?)\s*\d+", re.I)
 _IMAGE_PREFERENCE = (".svg", ".pdf", ".png", ".jpg", ".jpeg", ".gif", ".webp")
 
 Warn = Callable[[str, int], None]
 Exists = Callable[[str], bool]
-
-
-@dataclass
-class FigureGroup:
-    """Images shown together (rows of one or more) with one caption."""
-
-    rows: list[list[str]]
-    caption: str = ""
-    alt: str = ""
-    line: int = 0
-    id: str = ""    # the element's id: what a reference (`<a href="#id">`) points at
-
-    @property
-    def author_numbered(self) -> bool:
-        return bool(_AUTHOR_NUMBERED.match(self.caption))
 
 
 @dataclass
@@ -173,7 +153,7 @@ def simplify_images(text: str, exists: Exists) -> str:
 
     def picture(m: re.Match) -> str:
         inner = m.group(1)
-        img = _IMG.search(inner)
+        img = IMG.search(inner)
         img_attrs = attributes(img.group(0)) if img else {}
         candidates = [img_attrs.get("src", "")]
         for source in _SOURCE.finditer(inner):
@@ -205,15 +185,15 @@ class _Blocks:
     """The line scan that finds raw HTML elements and figure groups."""
 
     def __init__(self, figures: list[Figure], exists: Exists, warn: Warn):
-        self.figures = figures
         self.exists = exists
         self.warn = warn
-        self.groups: list[FigureGroup] = []
+        self.found = FigureGroups(figures, attributes)
+        self.groups = self.found.groups
         self.extra_lines = 0
 
     # -- scanning ------------------------------------------------------------------
     def scan(self, text: str, first_line: int = 1) -> str:
-        items: list[list] = []   # [kind, text, group index or caption]: kind group|caption|blank|other
+        items: list[list] = []   # [kind, text, extra]: kind group|caption|image|blank|other (figuregroups)
         lines = text.split("\n")
         fence = None
         i = 0
@@ -229,7 +209,7 @@ class _Blocks:
                 i += 1
                 continue
             start = _REGION_START.match(line)
-            if start and start.group(2).lower() in BLOCK_TAGS:
+            if start and _block_element(start.group(2).lower()):
                 end = self._region_end(lines, i, start.group(2).lower())
                 region = "\n".join(lines[i:end + 1])
                 self.extra_lines = 0
@@ -240,40 +220,17 @@ class _Blocks:
                     self.extra_lines -= 1
                     i += 1
                 continue
-            line = self.inline_figures(line, first_line + i)
+            line = self.inline_figures(line)
             alone = _GROUP_LINE.match(line)
             if alone:
                 items.append(["group", line, int(alone.group(1))])
+            elif LONE_IMG.match(line):
+                items.append(["image", line, first_line + i])
             else:
                 items.append(["blank" if not line.strip() else "other", line, None])
             i += 1
-        return "\n".join(text for _, text, _ in self.merge(items))
-
-    def merge(self, items: list[list]) -> list[list]:
-        """Distill's ``<div class="caption">`` after a figure is that figure's caption; figure
-        elements on consecutive lines (no blank line between) are one figure."""
-        last: FigureGroup | None = None
-        touching = False
-        for item in items:
-            kind, text, extra = item
-            if kind == "group":
-                group = self.groups[extra]
-                if last is not None and touching and not last.caption:
-                    last.rows += group.rows
-                    last.caption = group.caption
-                    item[1] = "\n" * text.count("\n")
-                else:
-                    last = group
-                touching = True
-            elif kind == "caption" and last is not None:
-                last.caption = f"{last.caption} {extra}".strip() if last.caption else extra
-                item[1] = "\n" * text.count("\n")
-                last = None
-            elif kind == "blank":
-                touching = False
-            else:
-                last = None
-        return items
+        self.found.merge(items, GROUP + "{}" + GROUP_END)
+        return "\n".join(text for _, text, _ in items)
 
     def _region_end(self, lines: list[str], start: int, tag: str) -> int:
         """The line holding the end tag that matches the element opened on ``lines[start]``."""
@@ -313,13 +270,13 @@ class _Blocks:
             return ["blank", newlines, None]
         if re.search(r"display\s*:\s*none", attrs.get("style", ""), re.I):
             return ["other", indent + HIDDEN + self.raw_text(body) + END, None]
-        group = self.figure_group(body, line)
+        group = self.found.element(body, line)
         if group is not None:
             return ["group", indent + GROUP + str(group) + GROUP_END + newlines, group]
-        caption = _caption_only(body)
+        caption = caption_only(body)
         if caption is not None:
             return ["caption", indent + RAW + self.raw_text(body) + END, caption]
-        if tag == "pre":  # its text is code, not Markdown
+        if tag in ("pre", "d-code"):  # its text is code, not Markdown
             return ["other", indent + VERBATIM + body + END, None]
         if tag == "table":
             return ["other", indent + TABLE + body + END, None]
@@ -398,70 +355,19 @@ class _Blocks:
         body = _DOLLARS.sub(lambda m: DISPLAY_OPEN + m.group(1) + DISPLAY_CLOSE, body)
         body = _BARE_ENV.sub(lambda m: DISPLAY_OPEN + m.group(0) + DISPLAY_CLOSE
                              if not _inside_display(body, m.start()) else m.group(0), body)
-        return self.inline_figures(body, 0)
+        return self.inline_figures(body)
 
     # -- figures -------------------------------------------------------------------
-    def figure_group(self, body: str, line: int) -> int | None:
-        """An element holding only images (and captions) is one figure of rows of images."""
-        captions = [m.group(2) if m.group(1) else m.group(4) for m in _CAPTION_ELEMENT.finditer(body)]
-        rest = _CAPTION_ELEMENT.sub(" ", body)
-        images = [(m.start(), "marker", m) for m in _MARKER.finditer(rest)]
-        images += [(m.start(), "img", m) for m in _IMG.finditer(rest)]
-        if not images:
-            return None
-        leftover = _IMG.sub(" ", _MARKER.sub(" ", rest))
-        leftover = re.sub(r"</?[A-Za-z][\w-]*\b(?:\"[^\"]*\"|'[^']*'|[^'\">])*>", " ", leftover)
-        if html.unescape(leftover).strip():
-            return None
-        images.sort(key=lambda item: item[0])
-        rows = self._rows(rest, images)
-        own = [self.figures[int(m.group(1))].caption for _, kind, m in images if kind == "marker"]
-        alts = [self.figures[int(m.group(1))].alt if kind == "marker" else attributes(m.group(0)).get("alt", "")
-                for _, kind, m in images]
-        caption = " ".join(c.strip() for c in [*own, *captions] if c and c.strip())
-        self.groups.append(FigureGroup(rows, caption, next((a for a in alts if a), ""), line,
-                                       htmlgrid.element_id(body)))
-        return len(self.groups) - 1
-
-    def _src(self, kind: str, m: re.Match) -> str:
-        return self.figures[int(m.group(1))].src if kind == "marker" else attributes(m.group(0)).get("src", "")
-
-    def _rows(self, body: str, images) -> list[list[str]]:
-        """Rows as the page lays them out: Bootstrap ``row`` divs or a flex box side by side,
-        every other figure on a line of its own."""
-        row_starts = [m.start() for m in re.finditer(r"<div\b[^>]*\bclass\s*=\s*[\"'][^\"']*\brow\b", body)]
-        if row_starts:
-            rows: list[list[str]] = []
-            bounds = [0, *row_starts, len(body) + 1]
-            for lo, hi in zip(bounds, bounds[1:]):
-                row = [self._src(kind, m) for pos, kind, m in images if lo <= pos < hi]
-                if row:
-                    rows.append(row)
-            return rows
-        if re.search(r"display\s*:\s*flex|display\s*:\s*grid|\bcol(?:-[\w-]+)?\b", body) \
-                or all(kind == "img" for _, kind, _ in images):  # <img> is inline: side by side
-            return htmlgrid.side_by_side([self._src(kind, m) for _, kind, m in images])
-        return [[self._src(kind, m)] for _, kind, m in images]  # <figure>s (the includes) stack
-
-    def inline_figures(self, text: str, line: int) -> str:
+    def inline_figures(self, text: str) -> str:
         """A figure include alone on its line is a figure; inside text, an inline one."""
-        def one(m: re.Match) -> str:
-            figure = self.figures[int(m.group(1))]
-            self.groups.append(FigureGroup([[figure.src]], figure.caption, figure.alt, figure.line))
-            return f"{GROUP}{len(self.groups) - 1}{GROUP_END}"
-        return _MARKER.sub(one, text)
+        return MARKER.sub(lambda m: f"{GROUP}{self.found.include(int(m.group(1)))}{GROUP_END}", text)
 
 
-
-def _caption_only(body: str) -> str | None:
-    """The caption text of an element holding nothing but caption elements, else None."""
-    captions = [m.group(2) if m.group(1) else m.group(4) for m in _CAPTION_ELEMENT.finditer(body)]
-    if not captions:
-        return None
-    rest = re.sub(r"</?[A-Za-z][\w-]*\b(?:\"[^\"]*\"|'[^']*'|[^'\">])*>", " ", _CAPTION_ELEMENT.sub(" ", body))
-    if html.unescape(rest).strip():
-        return None
-    return " ".join(c.strip() for c in captions if c.strip())
+def _block_element(tag: str) -> bool:
+    """kramdown reads every element but its span elements as a block: its list of block
+    tags, and custom elements (``<swiper-container>`` holding figure includes). Distill's
+    inline ones are the exception: our plugins read ``<d-cite>``, ``<d-footnote>`` in the text."""
+    return tag in BLOCK_TAGS or ("-" in tag and tag not in INLINE_CUSTOM)
 
 
 def _fence_end(lines: list[str], start: int, fence: str) -> int:

@@ -270,14 +270,18 @@ class HtmlTranslator(HTMLParser):
         self.emit("\n" + self.close_above(self.floor) + "\\endgraf\n" + block)
 
     def _end_media(self) -> None:
-        """A video prints its poster as a figure; any other media, and a video without a poster, the
-        framed "see the online version" note (in a figure as well). Never the fallback text."""
+        """A video prints its poster as a figure; any other media, and a video without a poster, as
+        :meth:`LatexRenderer.embed` prints it. Never the fallback text. In a ``<figure>`` either
+        waits for the ``<figcaption>`` that may follow: the author's caption is the figure's."""
         tag, attrs, sources = self.media
         self.media = None
         src = attrs.get("src") or attrs.get("data") or next(iter(sources), "")
         poster = attrs.get("poster") if tag == "video" else None
         if not poster:
-            self.emit(self.r.embed(tag, src, attrs))
+            if self.figure_depth:
+                self.figure_image = {"embed": (tag, src, attrs)}
+            else:
+                self.emit(self.r.embed(tag, src, attrs))
             return
         self.r.warn(f"<video> printed as its poster image {poster}")
         link = self.r._absolute_url(src) if src else None
@@ -307,7 +311,10 @@ class HtmlTranslator(HTMLParser):
 
     def _figure(self, attrs: dict | None, caption: str) -> None:
         label = rf"\label{{{_label(self.figure_id)}}}" if caption and self.figure_id else ""
-        self.emit(self.r.html_figure(attrs, caption + label))
+        if attrs and "embed" in attrs:
+            self.emit(self.r.captioned_embed(*attrs["embed"], caption + label))
+        else:
+            self.emit(self.r.html_figure(attrs, caption + label))
 
     def _grid(self, found: htmlgrid.Grid) -> str:
         """Images shown together: one figure, sub-images in rows, the caption kept."""

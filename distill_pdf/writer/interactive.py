@@ -31,17 +31,19 @@ def diagram(r, token, state) -> str:
         except figures.FigureFailed as exc:
             r.warn(f"{label} could not be drawn ({exc}); printed as its source")
         else:
-            return _printed(r, drawn, escape(label), renderer.post_url)
+            return _printed(r, drawn, escape(label), renderer.post_url, True)
     elif renderer is None or kind not in figures.KINDS:
         r.warn(f"{label} printed as its source")
     source = r.block_code({"raw": token["raw"], "attrs": {"info": token["attrs"].get("language")}}, state)
     return f"\\par\\dpdetailstitle{{{escape(label)}}}\\nopagebreak\n{source}\n"
 
 
-def embed(r, tag: str, src: str, attrs: dict) -> str:
+def embed(r, tag: str, src: str, attrs: dict, caption: str = "", numbered: bool = True) -> str:
     """An ``<iframe>``/``<video>`` (and ``<embed>``, ``<object>``, ...): printed when it is a
     page or video of the site, or a YouTube/Vimeo video (remote access allowed); else the
-    framed "see the online version" note."""
+    framed "see the online version" note. ``caption`` (LaTeX) is the author's, from a
+    ``<figcaption>`` or the caption under it, in place of the generic "Video"; unnumbered
+    where the post numbers its figures itself ("Figure 3: ..." would disagree with ours)."""
     renderer = r.drawing
     link = r._absolute_url(src) if src else None
     if renderer is not None and tag in ("iframe", "video") and src:
@@ -51,24 +53,26 @@ def embed(r, tag: str, src: str, attrs: dict) -> str:
             prepared = r.prepare_graphic(thumbnail)
             if prepared is not None:
                 watch = _watch_url(src)
-                return _printed(r, prepared, rf"Video: \href{{{escape_url(watch)}}}{{{escape(watch)}}}", watch)
+                shown = rf"\href{{{escape_url(watch)}}}{{{escape(watch)}}}"
+                return _printed(r, prepared, f"{caption} (video: {shown})" if caption else f"Video: {shown}",
+                                watch, numbered)
         local = renderer.site_file(src) if not re.match(r"^(?:[a-z]+:)?//", src, re.I) else None
         if local is not None and (tag == "video" or local[0].suffix.lower() in (".html", ".htm")):
             if _unavailable(r, f"<{tag}> {src}", needs_libraries=False):
-                return _note(tag, link)
+                return _note(r, tag, link, caption, numbered)
             try:
                 drawn = (renderer.video_frame(*local) if tag == "video" else
                          renderer.site_page(*local, *_frame_size(attrs)))
             except figures.FigureFailed as exc:
                 r.warn(f"<{tag}> {src} could not be drawn ({exc}); a link to the online version stands in")
-                return _note(tag, link)
+                return _note(r, tag, link, caption, numbered)
             online = link or renderer.post_url
-            caption = escape(attrs.get("title") or ("Video" if tag == "video" else "Interactive figure"))
+            caption = caption or escape(attrs.get("title") or ("Video" if tag == "video" else "Interactive figure"))
             if online:
                 caption += rf" (online: \href{{{escape_url(online)}}}{{{escape(online)}}})"
-            return _printed(r, drawn, caption, online)
+            return _printed(r, drawn, caption, online, numbered)
     r.warn(f"<{tag}> cannot be printed; a link to the online version stands in")
-    return _note(tag, link)
+    return _note(r, tag, link, caption, numbered)
 
 
 def _unavailable(r, what: str, needs_libraries: bool) -> bool:
@@ -81,15 +85,14 @@ def _unavailable(r, what: str, needs_libraries: bool) -> bool:
     return reason is not None
 
 
-def _printed(r, drawn, caption: str, online: str | None) -> str:
+def _printed(r, drawn, caption: str, online: str | None, numbered: bool) -> str:
     """The figure where it stands (a float would leave the caption and the text about it behind),
     with its caption in one unbreakable box: ``\\captionof`` alone lets a page break in
     between, leaving a caption at the head of the next page (a note sets it as text)."""
     graphic = f"\\dpgraphic{{{_width(drawn)}}}{{{r.include_name(drawn)}}}"
     if r.in_note:
         return r.figure_in_place(graphic, caption) + "\n"
-    kept = (f"\\begin{{minipage}}{{\\linewidth}}\\centering\n{graphic}\\par\n"
-            f"\\captionof{{figure}}{{{caption}}}\n\\end{{minipage}}")
+    kept = _kept(graphic, caption, numbered)
     qr = figures.qr_pdf(online, r.drawing.cache_dir) if online and not r.boxed else None
     if qr is not None:  # a margin note cannot be in a minipage: after it
         kept += f"\\dpfigqr{{{r.include_name(_File(qr))}}}{{{escape_url(online)}}}"
@@ -102,9 +105,21 @@ class _File:
         self.width_px = None
 
 
-def _note(tag: str, link: str | None) -> str:
+def _kept(body: str, caption: str, numbered: bool) -> str:
+    star = "" if numbered else "*"
+    return (f"\\begin{{minipage}}{{\\linewidth}}\\centering\n{body}\\par\n"
+            f"\\captionof{star}{{figure}}{{{caption}}}\n\\end{{minipage}}")
+
+
+def _note(r, tag: str, link: str | None, caption: str, numbered: bool) -> str:
+    """The framed note; under it the author's caption, when there is one, as the figure's."""
     shown = f"\\href{{{escape_url(link)}}}{{{escape(link)}}}" if link else ""
-    return f"\\dpinteractive{{{escape(tag)}}}{{{shown}}}"
+    note = f"\\dpinteractive{{{escape(tag)}}}{{{shown}}}"
+    if not caption:
+        return note
+    if r.in_note:
+        return f"{note}{caption}\\endgraf "
+    return r.figure_in_place(_kept(note, caption, numbered), "")
 
 
 def _width(drawn) -> str:
