@@ -104,3 +104,24 @@ def test_the_citation_block_moves_whole_wherever_the_page_ends(tmp_path):
         assert len(holding) == 1, push
         assert all(part in holding[0] for part in ("For attribution", "BibTeX citation", "@misc", "month")), push
         assert re.search(r"^\s*\}\s*$", holding[0], re.M), push  # the entry's end on the same page
+
+
+def test_a_link_text_that_is_a_url_breaks_after_its_punctuation(tmp_path):
+    """A short URL as a link's text ("https://commons.wikimedia.org", 29 characters) breaks
+    after / . - ? & = like a long one (never inside "https://"), so it neither runs into the
+    margin nor stretches the spaces of the line before it."""
+    from distill_pdf.writer.text import escape
+    assert escape("https://commons.wikimedia.org") == \
+        r"https://\allowbreak{}commons.\allowbreak{}wikimedia.\allowbreak{}org"
+    assert escape("www.a.org/b?c=d&e") == \
+        r"www.\allowbreak{}a.\allowbreak{}org/\allowbreak{}b?\allowbreak{}c=\allowbreak{}d\&\allowbreak{}e"
+    post = write_post(tmp_path, """\
+        ## Architecture
+
+        >File: Diagram of Mac OS X architecture.svg. (2024, December 29). _Wikimedia
+        >Commons_. Retrieved 22:59, April 3, 2025 from
+        >[https://commons.wikimedia.org](https://commons.wikimedia.org/w/index.php?title=File:Diagram.svg&oldid=97).
+        """)
+    result = distill_pdf.render(post, tmp_path / "post.pdf", engine=ENGINES[0])
+    assert "Overfull" not in result.log
+    assert "https://commons.wikimedia.org" in pdf_text_flat(result.pdf).replace(" ", "")

@@ -22,8 +22,12 @@ SPECIALS = {
     "#": r"\#", "^": r"\textasciicircum{}", "_": r"\_", "~": r"\textasciitilde{}", "%": r"\%",
 }
 _SPECIAL_RE = re.compile(r"[\\{}$&#^_~%]")
-_LONG_WORD = re.compile(r"\S{30,}")
-_BREAK_AFTER = re.compile(r"(?<=[/.\-_?&=:,;|\\])|(?<=\w{16})(?=\w)")
+# a URL breaks at any length (a link text "https://commons.wikimedia.org" left unbroken
+# stretches its line's spaces or runs into the margin), any other word from 30 characters
+_URL_WORD = r"(?:\b[A-Za-z][A-Za-z0-9+.-]*://|\bwww\.)\S+"
+_LONG_WORD = re.compile(_URL_WORD + r"|\S{30,}")
+# after punctuation, but not before a slash or colon (no "https:" | "//"), and inside a long run of letters
+_BREAK_AFTER = re.compile(r"(?<=[/.\-_?&=:,;|\\])(?![/:])|(?<=\w{16})(?=\w)")
 BREAK = r"\allowbreak{}"
 
 
@@ -32,10 +36,10 @@ def escape_specials(text: str) -> str:
 
 
 def escape(text: str, role: str = "serif") -> str:
-    """User text -> LaTeX; long unbroken words (paths, hashes, URLs) may break."""
+    """User text -> LaTeX; long unbroken words (paths, hashes) and URLs may break."""
     if not text:
         return ""
-    if len(text) < 30 or not _LONG_WORD.search(text):
+    if (len(text) < 30 and "://" not in text and "www." not in text) or not _LONG_WORD.search(text):
         return _escape_runs(text, role)
     out, pos = [], 0
     for m in _LONG_WORD.finditer(text):
