@@ -203,3 +203,42 @@ def test_audit_source_kramdown_html_block_spans_blank_lines(tmp_path):
                     "    </ul>\n</details>\n")
     source = read_source(post)
     assert source.prose == ["references", "a", "author", "title"] and source.code == []
+
+
+def test_audit_source_reads_a_pandoc_post_as_pandoc_shows_it(tmp_path):
+    """In a post the pandoc dialect reads (JOSS: ``affiliations`` with an ``index``), a YAML
+    block after the front matter is metadata, a ```` ```{=comment} ```` fence and a raw span
+    for another format print nothing, ``[text][Heading]`` shows only its text, and a
+    ``{#fig:x}`` attribute (any post's) is no word. The same text elsewhere is read as
+    CommonMark."""
+    from .audit.source import read_source
+    body = ("Body text, see [further below][Equations] and [Missing][Nowhere].\n\n"
+            "Inline `x`{=html5} and `\\vspace{1pt}`{=latex}.\n\n![Cap](a.png){#fig:mandrill}\n\n"
+            "## Equations\n\nDone.\n\n``` {=comment}\nHidden snippet words.\n```\n\n"
+            "---\nlatex:\n  before-metadata: '`\\vspace{0cm}`{=latex}'\n---\n")
+    post = tmp_path / "paper.md"
+    post.write_text("---\ntitle: T\naffiliations:\n  - index: 1\n    name: X\n---\n" + body)
+    pandoc = read_source(post)
+    assert pandoc.prose == ["body", "text", "see", "further", "below", "and", "missing", "nowhere",
+                            "inline", "and", "equations", "done"]
+    assert not {"hidden", "snippet", "x"} & set(pandoc.code)
+    post.write_text("---\ntitle: T\n---\n" + body)
+    plain = read_source(post)
+    assert {"latex", "before-metadata"} <= set(plain.prose) and "snippet" in plain.code
+
+
+def test_audit_counts_private_use_characters_in_the_prose_as_leaks():
+    """Our preprocessing's markers (U+E000..) in the PDF's prose, as a fallback font draws them
+    or as the code a character no font has prints as ("[U+E006]" in the mono font), are leaks,
+    unless the source's prose has them."""
+    from .audit.layout import _prose
+    from .audit.pdftext import count_leaks
+
+    def glyphs(text: str, font: str):
+        return [{"text": c, "fontname": font, "matrix": (1, 0, 0, 1, 0, 700), "x0": 5.0 * i,
+                 "x1": 5.0 * i + 5, "size": 10.0} for i, c in enumerate(text)]
+    prose = _prose(glyphs("Slides:", "Serif") + glyphs("\ue000", "STIXTwoMath") + glyphs("[U+E006]0", "JetBrainsMono")
+                   + glyphs("x[i]", "JetBrainsMono"))
+    assert "\ue000" in prose and "[U+E006]" in prose and "x[i]" not in prose
+    assert count_leaks(prose, "Slides:") == {"private-use": 2}
+    assert count_leaks(prose, "Slides: \ue000 [U+E006]") == {}

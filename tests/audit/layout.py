@@ -11,6 +11,7 @@ drew it placed them, not the typesetter; a figure's label on the page's text sti
 """
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -25,6 +26,9 @@ _DESCENDERS = set("gjpqy(),;[]{}|/\\_§")
 # as (height above, depth below) the baseline in ems, as STIX Two Math draws them
 _BRACE_INK = {**dict.fromkeys("⏟⏝⎵⏡", (-0.06, 0.30)), **dict.fromkeys("⏞⏜⎴⏠", (0.83, -0.58))}
 _CELL = 24.0          # grid cell (pt) for finding neighbours
+_FIGURE_GAP = 12.0    # a caption (or what is set with a figure) starts within this of it, pt
+_PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
+_NO_GLYPH = re.compile(r"\[U\+[0-9A-F]{4,6}\]")   # the code a character no font has prints as
 
 
 @dataclass
@@ -33,6 +37,7 @@ class Glyphs:
     outside: int = 0                  # glyphs past the page edge
     prose_text: str = ""              # text in neither a code nor a math font
     samples: list[str] = field(default_factory=list)   # "p3: 'ab' over 'cd'"
+    blank_before_figure: list[int] = field(default_factory=list)  # pages: see _blanks_before_figures
 
 
 def _font_is(fontname: str, kinds: tuple[str, ...]) -> bool:
@@ -138,13 +143,22 @@ def _context(chars: list[dict], i: int) -> str:
 
 
 def _prose(chars: list[dict]) -> str:
-    """The page's text outside code and math fonts, with a space wherever the pen jumps."""
-    out, prev = [], None
-    for char in chars:
-        if _font_is(char["fontname"], CODE_FONTS) or _font_is(char["fontname"], MATH_FONTS):
+    """The page's text outside code and math fonts, with a space wherever the pen jumps. Except
+    what stands in the prose whatever its font: a private-use character (a fallback font draws
+    it, math or mono, so its font says nothing of where it stands) and the code a character no
+    font has prints as ("[U+E006]", in the mono font): the leak check looks for both."""
+    out, prev, aside = [], None, []
+    for char in chars + [None]:
+        if char is not None and not _PRIVATE_USE.match(char["text"]) and (
+                _font_is(char["fontname"], CODE_FONTS) or _font_is(char["fontname"], MATH_FONTS)):
             prev = None
-            out.append(" ")
+            aside.append(char["text"])
             continue
+        if aside:
+            out.append(" " + " ".join(_NO_GLYPH.findall("".join(aside))) + " ")
+            aside = []
+        if char is None:
+            break
         if prev is not None and (abs(char["matrix"][5] - prev["matrix"][5]) > 0.3
                                  or abs(char["x0"] - prev["x1"]) > 0.15 * prev["size"]):
             out.append(" ")
@@ -153,11 +167,55 @@ def _prose(chars: list[dict]) -> str:
     return "".join(out)
 
 
+def _drawn(page, layout) -> tuple[list[tuple[float, float]], list[tuple[float, float]]]:
+    """What the page draws, as (top, bottom) from the page's top: everything but the page number
+    (a line of digits alone in the bottom eighth), and the included graphics among it."""
+    from pdfminer.layout import LTFigure, LTImage
+
+    height = float(page.height)
+    lines: dict[int, list[dict]] = defaultdict(list)
+    for char in page.chars:
+        lines[round(char["bottom"])].append(char)
+    spans = [(min(c["top"] for c in line), max(c["bottom"] for c in line)) for line in lines.values()
+             if not (line[0]["top"] > 0.875 * height and "".join(c["text"] for c in line).strip().isdigit())]
+    spans += [(obj["top"], obj["bottom"]) for obj in page.rects + page.lines + page.curves + page.images]
+    figures = [(height - obj.y1, height - obj.y0) for obj in layout if isinstance(obj, (LTFigure, LTImage))]
+    return spans + figures, figures
+
+
+def _blanks_before_figures(pages: list[tuple[list, list]]) -> list[int]:
+    """Pages that end more than a quarter of the text area blank before a page that starts with
+    a figure (and its caption: what follows it within _FIGURE_GAP) that would have fit in that
+    blank: as LaTeX leaves them when a figure does not float (set in place, or held back with
+    its caption) or a float's rules keep it off the page. The text area is where the document's
+    pages start and end."""
+    filled = [(min(t for t, _ in spans), max(b for _, b in spans)) for spans, _ in pages if spans]
+    if len(filled) < 2:
+        return []
+    top, bottom = min(t for t, _ in filled), max(b for _, b in filled)
+    out = []
+    for number, ((spans, _), (following, figures)) in enumerate(zip(pages, pages[1:]), 1):
+        if not spans or not following or not figures:
+            continue
+        blank = bottom - max(b for _, b in spans)
+        start = min(t for t, _ in following)
+        first = min((f for f in figures if f[0] - start < 2.0), default=None)
+        if blank <= (bottom - top) / 4 or first is None:
+            continue
+        end = first[1]
+        for span_top, span_bottom in sorted(following):
+            if span_top <= end + _FIGURE_GAP:
+                end = max(end, span_bottom)
+        if end - first[0] <= blank:
+            out.append(number)
+    return out
+
+
 def read_glyphs(pdf: Path) -> Glyphs:
     import pdfplumber  # the [test] extra; imported here so the word audit runs without it
 
     found = Glyphs()
-    pages = []
+    pages, drawn = [], []
     with pdfplumber.open(pdf) as document:
         for number, page in enumerate(document.pages, 1):
             chars = page.chars
@@ -169,5 +227,7 @@ def read_glyphs(pdf: Path) -> Glyphs:
                     found.outside += 1
             _collisions(chars, _figures(page.layout), height, number, found)
             pages.append(_prose(chars))
+            drawn.append(_drawn(page, page.layout))
     found.prose_text = "\n".join(pages)
+    found.blank_before_figure = _blanks_before_figures(drawn)
     return found

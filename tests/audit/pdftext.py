@@ -45,6 +45,9 @@ LEAKS = {
     "+--+": re.compile(r"\+[-=:]{3,}\+"),          # a grid table's rule (pandoc)
     "{=fmt}": re.compile(r"\{=[A-Za-z]+\}"),       # pandoc's raw attribute
     "]{.attr}": re.compile(r"\]\{[.#][\w-]"),      # a bracketed span's attributes
+    # a private-use character: our preprocessing's markers (distill_pdf/dialects/kramdown.py), or
+    # the code it prints as where no font has it (layout.py keeps both in the prose text)
+    "private-use": re.compile(r"[\ue000-\uf8ff]|\[U\+(?:E[0-9A-F]{3}|F[0-8][0-9A-F]{2})\]"),
 }
 
 

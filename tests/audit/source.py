@@ -20,6 +20,7 @@ import mistune
 
 from distill_pdf import figures
 
+from . import pandoc
 from .words import tokens
 
 _FRONT = re.compile(r"\A\ufeff?(?:---[ \t]*\n.*?\n(?:---|\.\.\.)[ \t]*\n|\+\+\+[ \t]*\n.*?\n\+\+\+[ \t]*\n)",
@@ -43,7 +44,7 @@ _MDX_LINE = re.compile(r"^(?:import\s.*?\bfrom\s+['\"].*|import\s+['\"].*|export
 _COMMENT_DEFINITION = re.compile(r"^ {0,3}\[[^\]\n]+\]:[ \t]*#")
 _JSX_COMMENT = re.compile(r"\{/\*.*?\*/\}", re.S)
 _ALERT = re.compile(r"^(\s*>\s*)\[!\w+\][+-]?", re.M)    # GitHub alert / callout marker
-_ATTRS = re.compile(r"\{:[^}\n]*\}|\{\s*[#.][\w\-]+(?:\s+[#.]?[\w\-]+(?:=\S+)?)*\s*\}")
+_ATTRS = re.compile(r"\{:[^}\n]*\}|\{\s*[#.][\w\-:.]+(?:\s+[#.]?[\w\-:.]+(?:=\S+)?)*\s*\}")
 _DIRECTIVE = re.compile(r"^(\s*(?:>\s*)*):{3,}\s*[\w-]*\s*(?:\[(.*?)\])?(?:\{[^}]*\})?\s*(.*)$")
 _ADMONITION = re.compile(r"^(\s*)(?:!!!|\?\?\?\+?)\s*[\w-]+(?:\s+\"(.*)\")?\s*$")
 _MATH = re.compile(r"\$\$.+?\$\$|\\\\?\[.+?\\\\?\]|\\\\?\(.+?\\\\?\)"
@@ -266,6 +267,8 @@ def read_source(path: Path) -> Source:
     text = ftfy.fix_text(path.read_text(encoding="utf-8", errors="replace").replace("\r\n", "\n"),
                          uncurl_quotes=False, fix_character_width=False, normalization=None)
     body = _FRONT.sub("", text, count=1)
+    if pandoc.is_pandoc(path):
+        body = pandoc.shown(body)
     source = Source()
     kramdown = "_posts" in path.parts  # a Jekyll post, as the converter's dialects tell it
     body = _outside_fences(body, lambda run: _unblog(run, source, path.suffix == ".mdx", kramdown))
