@@ -274,3 +274,18 @@ def test_the_audit_counts_glyphs_of_different_runs_drawn_over_each_other():
     _collisions(line + over, [1] * 6, 842, 1, found)  # both drawn by one included figure
     assert found.overlaps == 0
 
+
+def test_the_audit_finds_a_page_left_blank_before_a_figure_that_would_have_fit():
+    """A page ending a third of the text area early, the next starting with a figure and its
+    caption small enough for that blank, is counted; a taller figure, or a blank of a few lines
+    (a heading kept with its text), is not."""
+    from tests.audit.layout import _blanks_before_figures
+
+    full = ([(60.0, 780.0)], [])
+    short = ([(60.0, 480.0)], [])                    # 300pt of 720 left blank
+    small_figure = ([(60.0, 260.0), (266.0, 290.0), (320.0, 780.0)], [(60.0, 260.0)])  # caption 6pt under it
+    tall_figure = ([(60.0, 400.0), (406.0, 430.0), (460.0, 780.0)], [(60.0, 400.0)])
+    assert _blanks_before_figures([full, short, small_figure, full]) == [2]
+    assert _blanks_before_figures([full, short, tall_figure, full]) == []
+    assert _blanks_before_figures([full, ([(60.0, 700.0)], []), small_figure]) == []
+    assert _blanks_before_figures([short, full, full]) == []  # no figure follows
