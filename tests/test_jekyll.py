@@ -297,9 +297,10 @@ def test_kramdown_math_inline_display_paren_and_numbering(tmp_path):
         """)
     latex, _ = body_of(post)
     assert r"\(\alpha\)" in latex and r"\(\beta\)" in latex and r"\(\gamma\)" in latex and r"\(\delta\)" in latex
-    assert "\\begin{equation}\na = b \\label{eq:one}\n\\end{equation}" in latex
+    # numbered environments, row by row (\dpnumbered measures each, as written and broken)
+    assert "{\\begin{equation}}{\\end{equation}}" in latex and "\\dprow{a = b}{a = b \\label{eq:one}}" in latex
     # Markdown text: kramdown turns `\\\\` into the `\\` MathJax sees, whose empty last row it drops
-    assert "\\begin{align}\nc &= d \\end{align}" in latex
+    assert "{\\begin{align}}{\\end{align}}" in latex and "\\dprow{c &= d}{c &= d}{}{}}" in latex
     assert r"\(\eqref{eq:one}\)" in latex
     assert r"\(T(\cdot |x)\)" in latex          # the entity, as the browser decodes it
     assert r"\(\{x\}\)" in latex                 # kramdown's escapes in text it does not read as math

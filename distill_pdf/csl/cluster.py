@@ -106,7 +106,7 @@ def _collapsed(layout, model, citation, cites) -> list:
     groups: dict = {}
     for n, (item, text, names) in enumerate(cites):
         groups.setdefault(names if names else ("", n), []).append((item, text))
-    out = []
+    out, previous = [], []
     for members in groups.values():
         texts = [str(members[0][1])]
         for item, full in members[1:]:

@@ -21,9 +21,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .names import expansions
+from .names import CITATION_DEPTH, in_citation
 
-_STATE = {"citation": 0, "pending": None}
+_STATE = {"pending": None}
 NAME_VARIABLES = ("author", "editor", "translator", "collection_editor", "composer", "director",
                   "interviewer", "illustrator", "recipient", "container_author")
 
@@ -46,11 +46,6 @@ class State:
         return self.choices.setdefault(key, Choices())
 
 
-def in_citation() -> bool:
-    """Whether a ``cs:citation`` is being rendered (disambiguation applies there only)."""
-    return _STATE["citation"] > 0
-
-
 # -- the patches citeproc-py gets (fixes.apply calls install) --------------------------------
 
 def install(model) -> None:
@@ -60,11 +55,11 @@ def install(model) -> None:
     part_process = model.Date_Part.process
 
     def render_citation(self, citation, cites, callback):
-        _STATE["citation"] += 1
+        CITATION_DEPTH[0] += 1
         try:
             return citation_render(self, citation, cites, callback)
         finally:
-            _STATE["citation"] -= 1
+            CITATION_DEPTH[0] -= 1
 
     def render_if(self, item, context=None, delimiter="", **kwargs):
         """``disambiguate="true"``, with the other tests of the element as ``match`` says."""

@@ -23,9 +23,16 @@ def expansions(form: str, initialize_with: str | None, initials_only: bool = Fal
     return list(dict.fromkeys(steps))
 
 
+CITATION_DEPTH = [0]  # cs:citation renders under way (disambiguate.install counts them)
+
+
+def in_citation() -> bool:
+    """Whether a ``cs:citation`` is being rendered (disambiguation applies there only)."""
+    return CITATION_DEPTH[0] > 0
+
+
 def choices_of(item, context):
     """The disambiguation choices for ``item`` when it is rendered in a citation."""
-    from .disambiguate import in_citation
     if not in_citation():
         return None
     try:

@@ -21,31 +21,10 @@ from pathlib import Path
 
 from ..errors import Diagnostics, UsageError
 from ..load import Post
-from ..site import JEKYLL_POST_FOLDERS, uses_wiki_links
+from ..site import JEKYLL_POST_FOLDERS
+from .astro import AstroDialect
 
 DIALECTS = ("auto", "astro", "jekyll", "pandoc")
-
-
-class AstroDialect:
-    """The default: the post is read as it is."""
-
-    name = "astro"
-    plugins: list = []
-    site_root: Path | None = None
-    html_translator = None
-
-    def prepare(self, post: Post, diagnostics: Diagnostics) -> None:
-        if "[[" in post.body and uses_wiki_links(post.path):
-            from ..syntax.wikilinks import wikilinks
-            self.plugins = [*self.plugins, wikilinks]
-        if "<" in post.body:  # Distill's <d-footnote> and script-filled figure references
-            from .. import codeguard
-            from .htmlprep import prepare
-            masked = codeguard.mask(post.body)
-            post.body = masked.restore(prepare(masked.text))
-
-    def preamble_latex(self) -> str:
-        return ""
 
 
 def detect(post: Post) -> str:

@@ -29,7 +29,7 @@ from ..errors import Diagnostics
 from ..load import Post
 from ..syntax.pandoc import PLUGINS
 from ..writer.text import slugify
-from . import AstroDialect
+from .astro import AstroDialect
 
 SUFFIXES = {".qmd", ".rmd"}
 _PANDOC_KEYS = {"header-includes", "output", "format", "documentclass", "classoption", "geometry"}

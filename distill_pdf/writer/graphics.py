@@ -76,12 +76,6 @@ class GraphicsWriter:
         cap = f"\\caption{{{cap}}}\n" if cap else ""
         return f"\n\\begin{{figure}}[!htbp]\n\\centering\n{graphic}\n{cap}\\end{{figure}}\n"
 
-    def captioned_embed(self, tag: str, src: str, attrs: dict, caption: str, numbered: bool = True) -> str:
-        """An <iframe>/<video> as the renderer's ``embed`` prints it, with the author's caption
-        (LaTeX) in place of the generic one: a ``<figcaption>`` or al-folio's caption under it."""
-        from . import interactive  # it draws on this module's sizes: imported once both exist
-        return interactive.embed(self, tag, src, attrs, caption, numbered)
-
     def _graphic(self, src: str) -> str:
         prepared = self.prepare_graphic(src)
         if prepared is None:
@@ -149,7 +143,7 @@ class GraphicsWriter:
         self.boxed -= 1
         if attrs.get("embed") is not None:
             found = attrs["embed"]
-            return "\n" + self.captioned_embed(found.tag, found.src, found.attrs, caption, attrs.get("numbered", True))
+            return "\n" + self.embed(found.tag, found.src, found.attrs, caption, attrs.get("numbered", True))
         height = min(0.45, 0.8 / max(len(rows), 1))
         lines = []
         for row in rows:

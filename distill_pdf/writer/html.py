@@ -312,7 +312,7 @@ class HtmlTranslator(HTMLParser):
     def _figure(self, attrs: dict | None, caption: str) -> None:
         label = rf"\label{{{_label(self.figure_id)}}}" if caption and self.figure_id else ""
         if attrs and "embed" in attrs:
-            self.emit(self.r.captioned_embed(*attrs["embed"], caption + label))
+            self.emit(self.r.embed(*attrs["embed"], caption + label))
         else:
             self.emit(self.r.html_figure(attrs, caption + label))
 

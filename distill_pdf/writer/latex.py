@@ -333,9 +333,10 @@ class LatexRenderer(GraphicsWriter, BaseRenderer):
         # \footnote in boxes (tables, alerts, <sup>..</sup>): a margin note cannot start in one
         return f"\\footnote{{{body}}}" if self.boxed or self.html.inline_stack else f"\\dpnote{{{body}}}"
 
-    def embed(self, tag: str, src: str, attrs: dict | None = None) -> str:
-        """An <iframe>, <video> ...: printed when a browser can draw it, else a framed note."""
-        return interactive.embed(self, tag, src, attrs or {})
+    def embed(self, tag: str, src: str, attrs: dict | None = None, caption: str = "", numbered: bool = True) -> str:
+        """An <iframe>, <video> ...: printed when a browser can draw it, else a framed note;
+        ``caption`` (LaTeX) is the author's (a ``<figcaption>``, al-folio's caption under it)."""
+        return interactive.embed(self, tag, src, attrs or {}, caption, numbered)
 
     # -- tokens of the Markdown dialects (distill_pdf/dialects) ---------------
     def sidenote(self, token, state):
