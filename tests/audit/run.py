@@ -19,7 +19,7 @@ from .pdftext import count_leaks, pdf_words
 from .source import is_remote, read_source
 from .words import compare, pdf_counts
 
-_PLACED = re.compile(r"\\(?:dpgraphic|dpinlineimage|includegraphics)\b")
+_PLACED = re.compile(r"\\(?:dpgraphic|dpinlineimage|dpblockimage|includegraphics)\b")
 _PLACEHOLDER = re.compile(r"\\dpplaceholder\{")
 
 
