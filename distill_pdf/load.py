@@ -103,13 +103,47 @@ def _utf8(data: bytes) -> bool:
 
 
 def _drop_control_characters(text: str, path: Path, diagnostics: Diagnostics) -> str:
-    first = _CONTROL.search(text)
-    if not first:
+    """Control characters go, with a warning; ESC stays where it opens a terminal colour
+    sequence inside code (terminal output, Expressive Code's ``ansi``: writer/ansi.py)."""
+    kept, gone = _terminal_colours(text)
+    dropped = [(m.start(), m.end()) for m in _CONTROL.finditer(text) if m.start() not in kept]
+    if not dropped:
         return text
-    count = len(_CONTROL.findall(text))
-    line = text.count("\n", 0, first.start()) + 1
-    diagnostics.warn(f"dropped {count} control character(s)", path, line)
-    return _CONTROL.sub("", text)
+    line = text.count("\n", 0, dropped[0][0]) + 1
+    diagnostics.warn(f"dropped {len(dropped)} control character(s)", path, line)
+    spans: list[tuple[int, int]] = []
+    for a, b in sorted(dropped + gone):  # a colour sequence in prose goes whole
+        if spans and a < spans[-1][1]:
+            spans[-1] = (spans[-1][0], max(b, spans[-1][1]))
+        else:
+            spans.append((a, b))
+    return "".join(text[a:b] for a, b in _between(spans, len(text)))
+
+
+def _terminal_colours(text: str) -> tuple[set[int], list[tuple[int, int]]]:
+    """The ESC characters that open an SGR sequence (``ESC[31m``) in code, kept; and the
+    spans of such sequences elsewhere, which go whole (not leaving ``[31m`` behind)."""
+    if "\x1b[" not in text:
+        return set(), []
+    from .codeguard import code_ranges
+    from .writer.ansi import SGR
+    ranges = code_ranges(text)
+    kept, gone = set(), []
+    for m in SGR.finditer(text):
+        if any(a <= m.start() < b for a, b in ranges):
+            kept.add(m.start())
+        else:
+            gone.append((m.start(), m.end()))
+    return kept, gone
+
+
+def _between(spans: list[tuple[int, int]], length: int) -> list[tuple[int, int]]:
+    """The pieces of ``range(length)`` outside the sorted, disjoint ``spans``."""
+    out, pos = [], 0
+    for a, b in spans:
+        out.append((pos, a))
+        pos = b
+    return out + [(pos, length)]
 
 
 def load_post(path: Path, diagnostics: Diagnostics | None = None) -> Post:

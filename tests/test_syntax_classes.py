@@ -494,3 +494,21 @@ def test_code_fence_titles_print_above_the_code(tmp_path):
     assert latex.index(r"\dpdetailstitle{\dpcode{/\allowbreak{}src/") < latex.index("export")
     assert r"\dpdetailstitle{\dpcode{train.py}}" in latex and "title=" not in latex
     assert r"\PY{n}{fit}" in latex  # `{.python ...}` is Python
+
+
+def test_terminal_colours_in_code_are_printed_in_colour(tmp_path):
+    """ANSI SGR sequences (Expressive Code's ```ansi, notebook output) colour their text in a
+    code block; in inline code and prose they are dropped, their text kept, with a warning."""
+    import distill_pdf
+    diagnostics = Diagnostics()
+    body = ("```ansi\n\x1b[31mRed\x1b[0m \x1b[1;32mBold green\x1b[0m \x1b[38;5;160m160\x1b[0m "
+            "\x1b[38;2;34;139;34mRGB\x1b[0m {x}\\y\n```\n\nInline `\x1b[31mred\x1b[0m` and prose \x1b[31mtext.\n")
+    latex = latex_of(tmp_path, body, diagnostics=diagnostics)
+    assert r"\dpansi{CD3131}{Red}" in latex and r"\dpansi{008700}{\textbf{Bold green}}" in latex
+    assert r"\dpansi{D70000}{160}" in latex and r"\dpansi{228B22}{RGB}" in latex
+    assert r"\PYZob{}x\PYZcb{}\PYZbs{}y" in latex and "\x1b" not in latex and "[31m" not in latex
+    assert any("dropped 1 control character" in str(d) for d in diagnostics)  # the one in prose
+    if ENGINES:
+        pdf = tmp_path / "out.pdf"
+        distill_pdf.render(write_post(tmp_path, body), pdf)
+        assert "Red Bold green 160 RGB {x}\\y" in pdf_text_flat(pdf)

@@ -15,6 +15,7 @@ from ..resources import user_cache_dir
 from pygments.util import ClassNotFound
 
 from .. import fonts
+from . import ansi
 from .text import escape_specials
 
 
@@ -44,7 +45,8 @@ def style_definitions() -> str:
     """The \\PY macros the highlighted code uses; goes in the preamble once. fvextra breaks
     a long line only between tokens unless it is told that \\PY is Pygments' token macro
     (as minted tells it of \\PYG): then a URL in a comment or a long string breaks too."""
-    return _formatter().get_style_defs() + "\n\\VerbatimPygments{\\PY}{\\PY}\n"
+    return (_formatter().get_style_defs() + "\n\\VerbatimPygments{\\PY}{\\PY}\n"
+            + ansi.PREAMBLE)
 
 
 def _lexer(language: str | None):
@@ -63,7 +65,7 @@ def _lexer(language: str | None):
 
 def highlight_block(code: str, language: str | None) -> str:
     code = code.expandtabs(4).rstrip("\n") + "\n"
-    latex = _highlight(code, language)
+    latex = ansi.to_verbatim(code, _VERB_OPTIONS) if ansi.has_colours(code) else _highlight(code, language)
     latex = _NON_ASCII.sub(lambda m: _wrap_fallbacks(m.group(0)), latex)
     # widows and orphans: layout.tex.j2 hooks dpcodeblock (every template includes it)
     return f"\\begin{{dpcodeblock}}\n{latex}\\end{{dpcodeblock}}\n"
@@ -111,6 +113,7 @@ _INLINE_UNBROKEN = 16  # shorter code spans never break inside
 
 def inline_code(code: str) -> str:
     """`code` spans: mono, breakable at spaces and, in a long span, after punctuation."""
+    code = ansi.strip(code)
     pieces = _INLINE_BREAK.split(code) if len(code) > _INLINE_UNBROKEN else [code]
     body = r"\allowbreak{}".join(_inline_piece(p) for p in pieces if p)
     return rf"\dpcode{{{body}}}"
