@@ -62,7 +62,7 @@ class PandocDialect(AstroDialect):
         masked = codeguard.mask(post.body)
         text = _LABELLED_MATH.sub(lambda m: f"$${m.group('math')} \\label{{{m.group('label')}}}$$", masked.text)
         text = _QUARTO_EQUATION.sub(lambda m: f"$${m.group('math')} \\label{{{m.group('label')}}}$$", text)
-        text = _YAML_BLOCK.sub(_metadata_out, text)
+        text = _YAML_BLOCK.sub(metadata_out, text)
         text = _implicit_references(text)
         text = _outside_math(text, lambda part: _TEX_REF.sub(lambda m: f"`{m.group(0)}`{{=latex}}", part))
         text = _outside_math(text, lambda part: _CROSSREF.sub(lambda m: _crossref(m, text), part))
@@ -70,7 +70,7 @@ class PandocDialect(AstroDialect):
         super().prepare(post, diagnostics)
 
 
-def _metadata_out(m: re.Match) -> str:
+def metadata_out(m: re.Match) -> str:
     """A YAML block that is a mapping is metadata (kept as blank lines, so lines still count)."""
     try:
         value = yaml.safe_load(m.group("body"))

@@ -24,3 +24,18 @@ def block_children(block, state, text: str, first_line_pos: int) -> list:
         rules = [rule for rule in block.rules if rule not in ("block_quote", "list")]
     block.parse(child, rules)
     return child.tokens
+
+
+def register_block(md, name: str, pattern: str, parse, before: str) -> None:
+    """A block rule at the top level and inside block quotes and list items."""
+    md.block.register(name, pattern, parse, before=before)
+    for rules in (md.block.block_quote_rules, md.block.list_rules):
+        md.block.insert_rule(rules, name, before=before)
+
+
+def table_token(head: list | None, rows: list) -> dict:
+    """mistune's own table token, from a head row's cells and body rows' cells."""
+    children = [{"type": "table_head", "children": head}] if head else []
+    if rows:
+        children.append({"type": "table_body", "children": [{"type": "table_row", "children": r} for r in rows]})
+    return {"type": "table", "children": children}

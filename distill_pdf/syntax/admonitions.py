@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from . import block_children
+from . import block_children, register_block
 from .alerts import alert_token
 
 ADMONITION = (r"^(?P<adm_mark>!!!|\?\?\?\+?)[ \t]+(?P<adm_type>[\w-]+)(?:[ \t]+[\w-]+)*"
@@ -58,8 +58,5 @@ def parse_tab(block, m, state):
 
 
 def admonitions(md):
-    md.block.register("mkdocs_admonition", ADMONITION, parse_admonition, before="list")
-    md.block.register("mkdocs_tab", TAB, parse_tab, before="list")
-    for rules in (md.block.block_quote_rules, md.block.list_rules):
-        md.block.insert_rule(rules, "mkdocs_admonition", before="list")
-        md.block.insert_rule(rules, "mkdocs_tab", before="list")
+    register_block(md, "mkdocs_admonition", ADMONITION, parse_admonition, before="list")
+    register_block(md, "mkdocs_tab", TAB, parse_tab, before="list")

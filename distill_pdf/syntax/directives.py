@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from . import block_children, inline_tokens
+from . import block_children, inline_tokens, register_block
 from .alerts import alert_kind, alert_token
 from .attributes import parse_attributes
 
@@ -108,9 +108,6 @@ def parse_text_directive(inline, m, state):
 
 
 def directives(md):
-    md.block.register("directive_container", CONTAINER, parse_container, before="list")
-    md.block.register("directive_leaf", LEAF, parse_leaf, before="list")
-    for rules in (md.block.block_quote_rules, md.block.list_rules):
-        md.block.insert_rule(rules, "directive_container", before="list")
-        md.block.insert_rule(rules, "directive_leaf", before="list")
+    register_block(md, "directive_container", CONTAINER, parse_container, before="list")
+    register_block(md, "directive_leaf", LEAF, parse_leaf, before="list")
     md.inline.register("directive_text", TEXT, parse_text_directive, before="link")

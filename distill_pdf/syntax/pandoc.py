@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 
+from . import register_block, table_token
 from .attributes import parse_attributes
 
 _GRID_START = r"^ {0,3}\+(?:[-=:]+\+)+[ \t]*(?:\n|$)"
@@ -85,18 +86,13 @@ def parse_grid_table(block, m, state) -> int | None:
         return [{"type": "table_cell", "text": t, "attrs": {"align": a, "head": head}} for t, a in zip(texts, aligns)]
 
     head = [cells(texts, True) for texts, is_head in rows if is_head]
-    body = [{"type": "table_row", "children": cells(texts, False)} for texts, is_head in rows if not is_head]
-    children = [{"type": "table_head", "children": head[0]}] if head else []
-    if body:
-        children.append({"type": "table_body", "children": body})
-    state.append_token({"type": "table", "children": children})
+    body = [cells(texts, False) for texts, is_head in rows if not is_head]
+    state.append_token(table_token(head[0] if head else None, body))
     return pos
 
 
 def grid_tables(md) -> None:
-    md.block.register("grid_table", _GRID_START, parse_grid_table, before="paragraph")
-    for rules in (md.block.block_quote_rules, md.block.list_rules):
-        md.block.insert_rule(rules, "grid_table", before="paragraph")
+    register_block(md, "grid_table", _GRID_START, parse_grid_table, before="paragraph")
 
 
 # -- table captions ---------------------------------------------------------------

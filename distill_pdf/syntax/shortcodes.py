@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import shlex
 
-from . import block_children
+from . import block_children, register_block
 from .alerts import alert_kind, alert_token
 
 ADMONITION_NAMES = {"notice", "admonition", "alert", "callout", "hint", "note", "tip", "warning",
@@ -151,7 +151,5 @@ def _values(md, state) -> None:
 
 def shortcodes(md):
     md.before_parse_hooks.append(_values)
-    md.block.register("hugo_shortcode", BLOCK, parse_block, before="list")
-    for rules in (md.block.block_quote_rules, md.block.list_rules):
-        md.block.insert_rule(rules, "hugo_shortcode", before="list")
+    register_block(md, "hugo_shortcode", BLOCK, parse_block, before="list")
     md.inline.register("hugo_shortcode", INLINE, parse_inline, before="link", start_chars="{")

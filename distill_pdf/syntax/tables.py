@@ -20,6 +20,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from . import register_block, table_token
+
 # a header line, then a delimiter row (dashes with optional colons, separated by pipes)
 _DELIM_CELL = r"[ \t]*:?-+:?[ \t]*"
 TABLE_START = (
@@ -87,17 +89,12 @@ def parse_table(block, m, state) -> int | None:
         line = state.get_line(pos)
         if not line.strip() or ends.match(state.src, pos):
             break
-        rows.append({"type": "table_row", "children": _cells(split_row(line), aligns, False)})
+        rows.append(_cells(split_row(line), aligns, False))
         pos += len(line)
-    children = [{"type": "table_head", "children": _cells(header, aligns, True)}]
-    if rows:
-        children.append({"type": "table_body", "children": rows})
-    state.append_token({"type": "table", "children": children})
+    state.append_token(table_token(_cells(header, aligns, True), rows))
     return pos
 
 
 def gfm_tables(md) -> None:
     """Register GFM tables at the top level, in block quotes and in list items."""
-    md.block.register("table", TABLE_START, parse_table, before="paragraph")
-    for rules in (md.block.block_quote_rules, md.block.list_rules):
-        md.block.insert_rule(rules, "table", before="paragraph")
+    register_block(md, "table", TABLE_START, parse_table, before="paragraph")

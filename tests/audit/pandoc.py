@@ -15,9 +15,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import yaml
 
 from distill_pdf import dialects
+from distill_pdf.dialects.pandoc import metadata_out
 from distill_pdf.errors import Diagnostics, DistillError
 from distill_pdf.load import load_post
 
@@ -41,21 +41,13 @@ def is_pandoc(path: Path) -> bool:
 def shown(body: str) -> str:
     """``body`` (no front matter) without what pandoc leaves out (see the module docstring);
     what goes out leaves its line breaks."""
-    body = _YAML_BLOCK.sub(_metadata, body)
+    body = _YAML_BLOCK.sub(metadata_out, body)  # the converter's test of a mapping
     body = _RAW_FENCE.sub(lambda m: _raw(m, "\n" * m.group(0).count("\n")), body)
     body = _RAW_SPAN.sub(lambda m: _raw(m, ""), body)
     headings = {_label(h) for h in _HEADING.findall(body)}
     defined = {_label(d) for d in _DEFINITION.findall(body)}
     return _REFERENCE.sub(lambda m: m.group("text") if _label(m.group("name")) in headings - defined
                           else m.group(0), body)
-
-
-def _metadata(m: re.Match) -> str:
-    try:
-        value = yaml.safe_load(m.group("body"))
-    except yaml.YAMLError:
-        return m.group(0)
-    return "\n" * m.group(0).count("\n") if isinstance(value, dict) else m.group(0)
 
 
 def _raw(m: re.Match, blank: str) -> str:
