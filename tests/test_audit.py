@@ -242,3 +242,16 @@ def test_audit_counts_private_use_characters_in_the_prose_as_leaks():
     assert "\ue000" in prose and "[U+E006]" in prose and "x[i]" not in prose
     assert count_leaks(prose, "Slides:") == {"private-use": 2}
     assert count_leaks(prose, "Slides: \ue000 [U+E006]") == {}
+
+
+def test_audit_source_jekyll_include_in_a_fence_is_the_included_code(tmp_path):
+    """Jekyll runs Liquid inside code: ```` ```python ```` holding `{% include x/block.py %}`
+    shows the site's _includes/x/block.py, whose words are the code expected in the PDF."""
+    from .audit.source import read_source
+    (tmp_path / "_includes" / "x").mkdir(parents=True)
+    (tmp_path / "_includes" / "x" / "block.py").write_text("def forward(self, signal):\n    return signal\n")
+    post = tmp_path / "_posts" / "2022-01-01-post.md"
+    post.parent.mkdir()
+    post.write_text("---\ntitle: T\n---\nText.\n\n```python\n{% include x/block.py %}\n```\n", encoding="utf-8")
+    code = read_source(post).code
+    assert "forward" in code and "signal" in code and "include" not in code

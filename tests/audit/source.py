@@ -187,6 +187,27 @@ def _outside_code_spans(text: str, fix) -> str:
     return "".join(out) + fix(text[pos:])
 
 
+_INCLUDE_LINE = re.compile(r"^([ \t]*)\{%-?\s*include\s+([^\s%]+)[^%]*-?%\}[ \t]*$", re.M)
+
+
+def _includes_in_fences(markdown: str, post: Path) -> str:
+    """Jekyll runs Liquid inside code too: a line ``{% include file.py %}`` in a fence shows
+    the site's ``_includes/file.py``."""
+    folder = next((p / "_includes" for p in post.resolve().parents if (p / "_includes").is_dir()), None)
+
+    def pasted(m: re.Match) -> str:
+        path = folder / m.group(2) if folder is not None and ".." not in m.group(2) else None
+        if path is None or not path.is_file():
+            return m.group(1)
+        return path.read_text(encoding="utf-8", errors="replace").rstrip("\n")
+    out, inside = [], False
+    for line in markdown.split("\n"):
+        if _FENCE.match(line):
+            inside = not inside
+        out.append(_INCLUDE_LINE.sub(pasted, line) if inside and "{%" in line else line)
+    return "\n".join(out)
+
+
 def _unliquid(text: str, source: Source) -> str:
     """Liquid's tags and output as the page shows them: code highlighted, images collected."""
     text = _LIQUID_DROP.sub(" ", text)
@@ -271,6 +292,8 @@ def read_source(path: Path) -> Source:
         body = pandoc.shown(body)
     source = Source()
     kramdown = "_posts" in path.parts  # a Jekyll post, as the converter's dialects tell it
+    if kramdown:
+        body = _includes_in_fences(body, path)
     body = _outside_fences(body, lambda run: _unblog(run, source, path.suffix == ".mdx", kramdown))
     prose: list[str] = []
     _walk(_parser()(body), source, prose, figures.drawn_kinds())
