@@ -29,6 +29,7 @@ import textwrap
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
+from . import mdxdata
 from .errors import Diagnostics
 from .jsx import (Expr, Tag, js_balanced, js_group_end, js_statement_continues, js_statement_done,
                   js_string_literal, parse_tag)
@@ -123,6 +124,7 @@ class _Converter:
         self.is_mdx = post.path.suffix.lower() in MDX_SUFFIXES
         self.out: list[str] = []
         self.embeds: list[tuple[str, str | None]] = []
+        self.data: dict[str, list[dict]] = {}  # exported lists of plain objects, by name
         self.stack: list[_Open] = []
         self.imports: dict[str, str] = {}   # identifier -> module path (default imports)
         self.esm_end = -1                   # where the last import/export removed ended
@@ -216,6 +218,9 @@ class _Converter:
         statement = "\n".join(lines)
         for m in _IMPORT_DEFAULT.finditer(statement):
             self.imports[m.group(1)] = m.group(2)
+        data = mdxdata.exported(statement)
+        if data is not None:
+            self.data[data[0]] = data[1]
         end = i + len(statement)
         self.esm_end = end
         self.out.append("\n" * statement.count("\n"))
@@ -297,7 +302,11 @@ class _Converter:
         if tag.name.split(".")[-1].lower() in IMAGE_COMPONENTS and tag.attrs.get("src") is not None:
             return self._image(tag)
         if tag.self_closing:
-            self._note(tag.name, tag)
+            listed = self._data_list(tag)
+            if listed is None:
+                self._note(tag.name, tag)
+            else:
+                self.out.append(listed + "\n" * self.src.count("\n", tag.start, tag.end))
             return tag.end
         block = self._starts_line(tag.start)
         if block:
@@ -363,6 +372,15 @@ class _Converter:
         return not self.src[start:index].strip()
 
     # -- notes and images ---------------------------------------------------
+    def _data_list(self, tag: Tag) -> str | None:
+        """A component given the page's exported list (``links={links}``): that list, printed."""
+        for value in tag.attrs.values():
+            items = self.data.get(value.code.strip()) if isinstance(value, Expr) else None
+            listed = mdxdata.as_html(items) if items else None
+            if listed:
+                return listed
+        return None
+
     def _note(self, name: str, tag: Tag, end: int | None = None) -> None:
         end = tag.end if end is None else end
         src = tag.attrs.get("src")

@@ -77,6 +77,23 @@ def test_embed_components_link_to_what_they_show(tmp_path):
                              ("Tweet", "https://x.com/a/status/1")]
 
 
+def test_a_component_given_the_pages_exported_list_prints_the_list(tmp_path):
+    """`export const links = [{title, url, description}]` + `<Linkroll links={links} />`: the page
+    shows the links, so they are printed (as HTML on the component's one line), not a note."""
+    _, result, warnings = convert(tmp_path, """\
+        export const links = [
+          { title: "Ada's blog", url: 'https://ada.example', description: "Personal Blog", },
+          { name: "Bob", href: "https://bob.example" },
+        ];
+
+        <Linkroll links={links} />
+        After.
+        """)
+    assert result.embeds == [] and not any("cannot be printed" in w for w in warnings)
+    assert ('<ul><li><a href="https://ada.example">Ada&#x27;s blog</a> — Personal Blog</li>'
+            '<li><a href="https://bob.example">Bob</a></li></ul>') in result.markdown
+
+
 def test_callout_keeps_its_markdown_as_an_alert(tmp_path):
     _, result, _ = convert(tmp_path, """\
         <Callout type="warning" title="Careful">
@@ -187,8 +204,9 @@ def test_the_archive_linkroll_page(tmp_path):
     diagnostics = Diagnostics()
     post = load_post(tmp_path / "linkroll.mdx", diagnostics)
     result = mdx.strip(post, diagnostics, post_url="https://tansanrao.com/information/linkroll")
-    assert result.markdown.strip() == mdx.MARKER.format(0)
-    assert result.embeds == [("Linkroll", "https://tansanrao.com/information/linkroll")]
+    assert result.markdown.strip().startswith('<ul><li><a href="https://egor.lukiyanov.name">Egor Lukiyanov</a>'
+                                              ' — Personal Blog</li>')
+    assert result.markdown.count("<li>") == 5 and result.embeds == []  # its links, not a note
 
 
 @pytest.mark.skipif(not ENGINES, reason="no TeX engine")
