@@ -255,3 +255,13 @@ def test_audit_source_jekyll_include_in_a_fence_is_the_included_code(tmp_path):
     post.write_text("---\ntitle: T\n---\nText.\n\n```python\n{% include x/block.py %}\n```\n", encoding="utf-8")
     code = read_source(post).code
     assert "forward" in code and "signal" in code and "include" not in code
+
+
+def test_audit_source_mdx_exported_literal_is_no_text(tmp_path):
+    """`export const links = [...]` in MDX is JavaScript: neither prose nor code of the page."""
+    from .audit.source import read_source
+    post = tmp_path / "page.mdx"
+    post.write_text("---\ntitle: T\n---\nexport const links = [\n\t{\n\t\ttitle: \"Egor\",\n"
+                    "\t\turl: \"https://e.example\",\n\t},\n];\n\nShown text.\n", encoding="utf-8")
+    source = read_source(post)
+    assert source.code == [] and source.prose == ["shown", "text"]

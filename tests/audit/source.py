@@ -218,12 +218,27 @@ def _unliquid(text: str, source: Source) -> str:
     return _LIQUID.sub("", text)
 
 
+_EXPORT_LITERAL = re.compile(r"^export\s+(?:const|let|var)\s+[\w$]+\s*=\s*(?=[\[{])", re.M)
+
+
+def _without_exported_literals(text: str) -> str:
+    """An MDX ``export const x = [ ... ]`` is JavaScript, no text of the page (its data shows
+    only through a component); its lines stay as blank lines."""
+    from distill_pdf.jsx import js_group_end
+    for m in reversed(list(_EXPORT_LITERAL.finditer(text))):
+        end = js_group_end(text, m.end())
+        if end > 0:
+            text = text[:m.start()] + "\n" * text.count("\n", m.start(), end) + text[end:]
+    return text
+
+
 def _unblog(text: str, source: Source, mdx: bool, kramdown: bool) -> str:
     """Site-generator syntax (Liquid, MDX, attribute lists, directives) as the site shows it."""
     parts = _LIQUID_RAW.split(text)  # odd parts: {% raw %} text, which Jekyll prints as it is
     text = "".join(part if i % 2 else _unliquid(part, source) for i, part in enumerate(parts))
     text = _JSX_COMMENT.sub("", _drop_hidden(text))
     text = _kramdown_html(text) if kramdown else text
+    text = _without_exported_literals(text) if mdx else text
     lines = []
     for line in text.split("\n"):
         if (mdx and _MDX_LINE.match(line.strip())) or _COMMENT_DEFINITION.match(line):
