@@ -74,7 +74,10 @@ def _code_join(m: re.Match, source_words: set[str]) -> str:
 def join_lines(text: str, source_words: set[str]) -> str:
     """The text with line ends joined (see the module docstring); ``source_words``, normalized,
     tell a compound from a TeX hyphenation and a broken path from two words."""
-    hyphenated = {word for word in source_words if "-" in word}
+    # the source's hyphenated words and their leading parts ("rehype-expressive" of
+    # "rehype-expressive-code"): a line end after one of their hyphens keeps the hyphen
+    hyphenated = {"-".join(parts[:k]) for word in source_words if "-" in word
+                  for parts in [word.split("-")] for k in range(2, len(parts) + 1)}
     text = _CODE_BREAK.sub(lambda m: _code_join(m, source_words), text)
     lines = _across_fragments([line.rstrip() for line in text.replace("\f", "\n").split("\n")],
                               source_words)
