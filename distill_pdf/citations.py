@@ -27,9 +27,6 @@ import shutil
 from pathlib import Path
 
 from .bibliography import Library, load_library, looks_like_key
-from .csl.backend import CslBackend
-from .csl.refs import place_references, refs_plugin
-from .csl.styles import load_style, style_path
 from .errors import Diagnostics, UsageError
 from .load import Post
 from .syntax.citations import citations_plugin
@@ -51,7 +48,10 @@ class Citations:
         self.backend = backend
         self.nocite = nocite
         self.cited: dict[str, None] = {}   # keys met while parsing, in order
-        self.plugins = [citations_plugin(self)] + ([refs_plugin] if refs_in_body else [])
+        self.plugins = [citations_plugin(self)]
+        if refs_in_body:
+            from .csl.refs import refs_plugin
+            self.plugins.append(refs_plugin)
         backend.owner = self
 
     # -- called by the parser plugin -------------------------------------------
@@ -175,7 +175,10 @@ def setup(post: Post, options, diagnostics: Diagnostics) -> Citations | None:
         raise UsageError(f"unknown citation style {style!r} (choose author-year or numeric)")
     csl = csl_name(post, options)
     kind = choose_backend(options, csl[0] if csl else None)
-    csl_style = load_style(style_path(*csl), post.meta.get("lang")) if csl else None
+    csl_style = None
+    if csl:  # CSL (citeproc-py and our patches) is imported only for a post that asks for it
+        from .csl.styles import load_style, style_path
+        csl_style = load_style(style_path(*csl), post.meta.get("lang"))
     if not (_MAYBE_CITES.search(post.body) or post.meta.get("nocite") or post.meta.get("bibliography")):
         return None
     library = load_library(post, options, diagnostics)
@@ -185,6 +188,8 @@ def setup(post: Post, options, diagnostics: Diagnostics) -> Citations | None:
     nocite = _nocite(post, library, diagnostics)
     if kind != "csl":
         return Citations(post, library, make_backend(kind, style, library, diagnostics), nocite)
+    from .csl.backend import CslBackend
+    from .csl.refs import place_references
     backend = CslBackend(library, csl_style, diagnostics, link_citations=_flag(post, "link-citations", True))
     return Citations(post, library, backend, nocite, suppress=_flag(post, "suppress-bibliography", False),
                      refs_in_body=place_references(post))

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import yaml
 
-POST_SUFFIXES = (".md", ".mdx", ".markdown")
+POST_SUFFIXES = (".md", ".mdx", ".markdown", ".qmd", ".rmd")
 SKIP_DIRS = {"node_modules"}
 HUGO_MARKERS = ("hugo.toml", "hugo.yaml", "hugo.json", "config.toml")
 _DATE_KEYS = ("pubDate", "timestamp", "date", "publishDate", "published")

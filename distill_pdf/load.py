@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -165,6 +164,7 @@ def _toml_front_matter(text: str, path: Path) -> tuple[dict[str, Any], str, int]
     m = _TOML_FRONT.match(text)
     if m is None:
         return None
+    import tomllib
     try:
         meta = tomllib.loads(m.group(1))
     except tomllib.TOMLDecodeError as exc:

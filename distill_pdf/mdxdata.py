@@ -10,8 +10,6 @@ from __future__ import annotations
 import html
 import re
 
-import json5
-
 _EXPORT = re.compile(r"^\s*export\s+(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*=\s*(.*?)\s*;?\s*$", re.S)
 _TITLE_KEYS = ("title", "name", "label", "text")
 _LINK_KEYS = ("url", "href", "link", "website")
@@ -23,6 +21,7 @@ def exported(statement: str) -> tuple[str, list[dict]] | None:
     m = _EXPORT.match(statement)
     if m is None or not m.group(2).startswith("["):
         return None
+    import json5  # only for a page that exports a literal
     try:
         value = json5.loads(m.group(2))
     except ValueError:

@@ -25,12 +25,22 @@ from ..site import JEKYLL_POST_FOLDERS
 from .astro import AstroDialect
 
 DIALECTS = ("auto", "astro", "jekyll", "pandoc")
+PANDOC_SUFFIXES = {".qmd", ".rmd"}
+_PANDOC_KEYS = {"header-includes", "output", "format", "documentclass", "classoption", "geometry"}
+
+
+def is_pandoc(meta: dict, post_path: Path) -> bool:
+    """pandoc's Markdown: a Quarto or R Markdown file, or front matter only pandoc reads (JOSS's
+    ``affiliations`` with an ``index``, ``header-includes``, ``output``/``format``)."""
+    if Path(post_path).suffix.lower() in PANDOC_SUFFIXES or _PANDOC_KEYS & set(meta):
+        return True
+    affiliations = meta.get("affiliations")
+    return isinstance(affiliations, list) and any(isinstance(a, dict) and "index" in a for a in affiliations)
 
 
 def detect(post: Post) -> str:
     if is_jekyll(post.meta, post.path):
         return "jekyll"
-    from .pandoc import is_pandoc
     return "pandoc" if is_pandoc(post.meta, post.path) else "astro"
 
 

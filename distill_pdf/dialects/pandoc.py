@@ -14,13 +14,12 @@ Read as pandoc reads them (its manual, "Pandoc's Markdown"): the syntax extensio
   pass to LaTeX, as pandoc's ``raw_tex`` passes them; a label span around display math
   (``[$$..$$]{label="eq:x"}``) labels the formula.
 
-Detected by the file's suffix or by front matter only pandoc reads (JOSS's
-``affiliations`` with an ``index``, ``header-includes``, ``output``/``format``).
+Detected by :func:`distill_pdf.dialects.is_pandoc` (the file's suffix or front matter only
+pandoc reads: JOSS's ``affiliations`` with an ``index``, ``header-includes``, ``output``).
 """
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import yaml
 
@@ -31,8 +30,6 @@ from ..syntax.pandoc import PLUGINS
 from ..writer.text import slugify
 from .astro import AstroDialect
 
-SUFFIXES = {".qmd", ".rmd"}
-_PANDOC_KEYS = {"header-includes", "output", "format", "documentclass", "classoption", "geometry"}
 _YAML_BLOCK = re.compile(r"(?:(?<=\n\n)|\A)---[ \t]*\n(?P<body>(?:(?!---[ \t]*\n|\.\.\.[ \t]*\n).*\n)+?)"
                          r"(?:---|\.\.\.)[ \t]*(?:\n|\Z)")
 _REF_DEFINITION = re.compile(r"^ {0,3}\[([^\]]+)\]:", re.M)
@@ -45,13 +42,6 @@ _CROSSREF = re.compile(r"\[@(?P<b>(?:fig|tbl|eq|sec|lst|thm|lem)[-:][\w:.-]*\w)\
                        r"|(?<![\w@\[])@(?P<k>(?:fig|tbl|eq|sec|lst|thm|lem)[-:][\w:.-]*\w)")
 _QUARTO_EQUATION = re.compile(r"\$\$(?P<math>[^$]+?)\$\$[ \t]*\{#(?P<label>eq[-:][\w:.-]+)\}")
 _LABELLED_MATH = re.compile(r"\[\s*\$\$(?P<math>.+?)\$\$\s*\]\{\s*(?:label=[\"']?|#)(?P<label>[^\"'}\s]+)[\"']?\s*\}", re.S)
-
-
-def is_pandoc(meta: dict, post_path: Path) -> bool:
-    if Path(post_path).suffix.lower() in SUFFIXES or _PANDOC_KEYS & set(meta):
-        return True
-    affiliations = meta.get("affiliations")
-    return isinstance(affiliations, list) and any(isinstance(a, dict) and "index" in a for a in affiliations)
 
 
 class PandocDialect(AstroDialect):
