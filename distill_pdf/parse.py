@@ -33,6 +33,7 @@ from .syntax.diagrams import diagrams
 from .syntax.directives import directives
 from .syntax.emoji import emoji
 from .syntax.math import math
+from .syntax.myst import myst
 from .syntax.shortcodes import shortcodes
 from .syntax.strikethrough import strikethrough
 from .syntax.tables import gfm_tables
@@ -127,7 +128,7 @@ def markdown_parser(extra_plugins=()) -> mistune.Markdown:
     md = mistune.Markdown(renderer=None, block=block,
                           inline=mistune.InlineParser(hard_wrap=False, max_nested_level=MAX_NESTING))
     for plugin in (strikethrough, gfm_tables, footnotes, task_lists, autolinks, def_list, abbr, mark,
-                   math, alerts, directives, admonitions, shortcodes, attributes, diagrams, emoji,
+                   math, myst, alerts, directives, admonitions, shortcodes, attributes, diagrams, emoji,
                    mdx_comments, *extra_plugins):
         plugin(md)
     return md

@@ -512,3 +512,49 @@ def test_terminal_colours_in_code_are_printed_in_colour(tmp_path):
         pdf = tmp_path / "out.pdf"
         distill_pdf.render(write_post(tmp_path, body), pdf)
         assert "Red Bold green 160 RGB {x}\\y" in pdf_text_flat(pdf)
+
+
+def test_myst_directives_and_roles(tmp_path):
+    """MyST (Jupyter Book): admonition fences are boxes, {math} display math (labelled: numbered),
+    {figure} a figure, {code-block} code; roles {math}, {eq}, {ref} print as the site shows them."""
+    Image = pytest.importorskip("PIL.Image")
+    Image.new("RGB", (400, 200), "orange").save(tmp_path / "fig.png")
+    diagnostics = Diagnostics()
+    latex = latex_of(tmp_path, """\
+        ```{note}
+        A **note**.
+        ```
+
+        ```{admonition} Custom title
+        :class: tip
+        Body.
+        ```
+
+        ```{math}
+        :label: my-eq
+        e^{i\\pi} + 1 = 0
+        ```
+
+        See {eq}`my-eq`, {math}`\\alpha^2` and {ref}`the intro <intro>`.
+
+        ```{figure} fig.png
+        ---
+        name: fig-orange
+        ---
+        An orange rectangle.
+        ```
+
+        ```{code-block} python
+        print("myst")
+        ```
+
+        ```{unknownthing}
+        Kept body.
+        ```
+        """, diagnostics=diagnostics)
+    assert alerts_in(latex) == [("note", "Note"), ("note", "Custom title")] and r"\textbf{note}" in latex
+    assert r"\label{my-eq}" in latex and r"\eqref{my-eq}" in latex and r"\(\alpha^2\)" in latex
+    assert "the intro." in latex and "{ref}" not in latex and ":class:" not in latex
+    assert r"\caption{An orange rectangle.\label{fig-orange}}" in latex
+    assert r"\PY{n+nb}{print}" in latex and "Kept body." in latex
+    assert any("{unknownthing}" in str(d) for d in diagnostics)

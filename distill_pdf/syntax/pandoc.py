@@ -12,9 +12,8 @@ R Markdown posts are written in it); the ``pandoc`` dialect (dialects/pandoc.py)
 * ``raw_attribute``: ```` `\\LaTeX`{=latex} ```` and fences ```` ```{=latex} ````: raw LaTeX
   passes (checked as math is); ``{=html}`` is HTML; any other format (``{=comment}``) is
   for other outputs and is left out, as pandoc does; display math with a ``\\label`` is
-  numbered (the label is there to be referenced);
-* Quarto/R Markdown code chunks (```` ```{python} ````, ```` ```{r label, echo=FALSE} ````) are
-  code in their language, their ``#|`` option lines left out (they are not run).
+  numbered (the label is there to be referenced). (Quarto/R Markdown chunks such as
+  ```` ```{python} ```` are read for every post: syntax/myst.py.)
 """
 from __future__ import annotations
 
@@ -29,9 +28,6 @@ _RAW_FORMAT = re.compile(r"^\{=([A-Za-z0-9_-]+)\}$")
 _LATEX_FORMATS = {"latex", "tex"}
 _CAPTION = re.compile(r"^(?:Table)?:[ \t]+(?=\S)")
 _CAPTION_ID = re.compile(r"\{#([\w:.-]+)\}$")
-# Quarto/R Markdown chunks {python}, {r label, echo=FALSE}; pandoc's {.python .numberLines}
-_CHUNK = re.compile(r"^\{\.?([A-Za-z][\w+-]*)\b[^}]*\}$")
-_CHUNK_OPTION = re.compile(r"^#\|.*\n?", re.M)
 _SPAN_CLASSES = {"ul": "u", "underline": "u", "mark": "mark"}
 
 
@@ -216,10 +212,6 @@ def _raw_blocks(tokens: list) -> list:
             token["children"] = _raw_blocks(token["children"])
         info = (token.get("attrs") or {}).get("info") if token["type"] == "block_code" else None
         m = _RAW_FORMAT.match((info or "").replace(" ", ""))
-        chunk = _CHUNK.match((info or "").strip())
-        if chunk:  # an executable chunk: its code, in its language, without `#|` options
-            token["attrs"]["info"] = chunk.group(1)
-            token["raw"] = _CHUNK_OPTION.sub("", token["raw"])
         if m is None:
             if token["type"] == "block_math" and "\\label" in token["raw"]:
                 token["type"] = "math_environment"  # a labelled formula is numbered, for \ref
