@@ -288,6 +288,14 @@ def _citations(tmp_path, body, front="title: T\nbibliography: refs.bib"):
     return found
 
 
+def test_a_citation_glued_to_a_word_or_its_closing_punctuation_ties_to_it(tmp_path):
+    """`Mamba[@x]` and `et al.[@x]` print "Mamba~(..)" (a space, no line break), not
+    "Mamba(..)"; after a space or an opening bracket nothing is added."""
+    cites = _citations(tmp_path, "Mamba[@rudin2019stop], et al.[@knuth1984tex], *Word*[@molnar2020interpretable],"
+                                 " (see[@rudin2019stop]), ([@knuth1984tex]) and spaced [@ribeiro2016lime].\n")
+    assert [bool(c.get("tie")) for c in cites] == [True, True, True, True, False, False]
+
+
 def test_parser_forms(tmp_path):
     cites = _citations(tmp_path, "@molnar2020interpretable [p. 3] and [see -@rudin2019stop, 5; @ribeiro2016lime]\n"
                                  "and <d-cite key='molnar2020interpretable, knuth1984tex'/> and [@{rudin2019stop}].\n")

@@ -136,12 +136,17 @@ def citations_plugin(citations):
     return plugin
 
 
+_OPENING = "([{<\u201c\u2018/-\u2013\u2014"  # a citation right after one of these stays glued to it
+
+
 def _ends_word(token: dict) -> bool:
-    """Does the text of ``token`` (text, code, emphasis, a link ...) end in a letter or digit?"""
+    """Does the text of ``token`` (text, code, emphasis, a link ...) end in a word or its
+    closing punctuation ("Mamba", "et al.", "2022)")? Not in a space or an opening bracket."""
     while token.get("children"):
         token = token["children"][-1]
     text = token.get("raw") or token.get("text") or ""
-    return token["type"] in ("text", "codespan") and bool(text) and text[-1].isalnum()
+    return (token["type"] in ("text", "codespan") and bool(text) and not text[-1].isspace()
+            and text[-1] not in _OPENING)
 
 
 def _as_link(inline, m, state):
