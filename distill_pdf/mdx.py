@@ -34,6 +34,7 @@ from .errors import Diagnostics
 from .jsx import (Expr, Tag, js_balanced, js_group_end, js_statement_continues, js_statement_done,
                   js_string_literal, parse_tag)
 from .load import Post
+from .syntax import markdown_image
 
 MDX_SUFFIXES = (".mdx",)
 EMBED_TAGS = {"iframe", "video", "audio", "embed", "object", "canvas"}
@@ -431,11 +432,9 @@ class _Converter:
             self._note(tag.name, tag)
             return tag.end
         alt = next((v for k in ("alt", "caption", "title") if isinstance(v := tag.attrs.get(k), str)), "")
-        alt = _one_line(alt).replace("[", "\\[").replace("]", "\\]")
-        target = path if " " not in path else f"<{path}>"
         if self._starts_line(tag.start):
             self._trim_indent()
-        self.out.append(f"![{alt}]({target})" + "\n" * self.src.count("\n", tag.start, tag.end))
+        self.out.append(markdown_image(path, _one_line(alt)) + "\n" * self.src.count("\n", tag.start, tag.end))
         end = tag.end
         if not tag.self_closing:  # <Image ...>...</Image>: nothing inside is printable
             close = re.compile(rf"</{re.escape(tag.name)}\s*>").search(self.src, tag.end)

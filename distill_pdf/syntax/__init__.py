@@ -39,3 +39,10 @@ def table_token(head: list | None, rows: list) -> dict:
     if rows:
         children.append({"type": "table_body", "children": [{"type": "table_row", "children": r} for r in rows]})
     return {"type": "table", "children": children}
+
+
+def markdown_image(src: str, alt: str) -> str:
+    """``![alt](src)`` for markup read as an image (a shortcode, a directive, a component):
+    the alt text's brackets escaped, a source with spaces in ``<..>``."""
+    alt = alt.replace("[", "\\[").replace("]", "\\]")
+    return f"![{alt}]({f'<{src}>' if ' ' in src else src})"

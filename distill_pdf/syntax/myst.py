@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 
-from . import block_children, register_block
+from . import block_children, markdown_image, register_block
 from .alerts import alert_kind, alert_token
 
 DIRECTIVE = (r"^ {0,3}(?P<myst_fence>`{3,}|~{3,})\{(?P<myst_name>[A-Za-z][\w:-]*)\}"
@@ -64,7 +64,7 @@ def parse_directive(block, m, state):
     elif name in ("figure", "image"):
         caption = " ".join(body.split()) if name == "figure" else options.get("alt", "")
         label = options.get("name", "")
-        text = f"![{_bracketed(caption)}](<{arg}>)" + (f"{{#{label}}}" if _LABEL.match(label) else "")
+        text = markdown_image(arg, caption) + (f"{{#{label}}}" if _LABEL.match(label) else "")
         state.append_token({"type": "paragraph", "text": text})
     elif alert_kind(name) or name == "admonition":
         title = arg if name == "admonition" else (arg or None)
@@ -88,10 +88,6 @@ def _is_language(name: str) -> bool:
     except ClassNotFound:
         return False
     return True
-
-
-def _bracketed(text: str) -> str:
-    return text.replace("[", "\\[").replace("]", "\\]")
 
 
 def parse_role(inline, m, state):

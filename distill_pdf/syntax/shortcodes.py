@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import shlex
 
-from . import block_children, register_block
+from . import block_children, markdown_image, register_block
 from .alerts import alert_kind, alert_token
 
 ADMONITION_NAMES = {"notice", "admonition", "alert", "callout", "hint", "note", "tip", "warning",
@@ -56,8 +56,7 @@ def _figure(positional: list[str], named: dict[str, str]) -> dict | None:
     if not src:
         return None
     caption = named.get("caption") or named.get("title") or named.get("alt") or ""
-    caption = re.sub(r"([\[\]])", r"\\\1", caption)
-    return {"type": "paragraph", "text": f"![{caption}](<{src}>)\n"}
+    return {"type": "paragraph", "text": markdown_image(src, caption) + "\n"}
 
 
 def _embed(url: str):
