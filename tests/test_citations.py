@@ -292,8 +292,9 @@ def test_a_citation_glued_to_a_word_or_its_closing_punctuation_ties_to_it(tmp_pa
     """`Mamba[@x]` and `et al.[@x]` print "Mamba~(..)" (a space, no line break), not
     "Mamba(..)"; after a space or an opening bracket nothing is added."""
     cites = _citations(tmp_path, "Mamba[@rudin2019stop], et al.[@knuth1984tex], *Word*[@molnar2020interpretable],"
-                                 " (see[@rudin2019stop]), ([@knuth1984tex]) and spaced [@ribeiro2016lime].\n")
-    assert [bool(c.get("tie")) for c in cites] == [True, True, True, True, False, False]
+                                 " (see[@rudin2019stop]), ([@knuth1984tex]) and spaced [@ribeiro2016lime],"
+                                 ' "[@knuth1984tex]" and "quoted"[@rudin2019stop].\n')
+    assert [bool(c.get("tie")) for c in cites] == [True, True, True, True, False, False, False, True]
 
 
 def test_parser_forms(tmp_path):

@@ -145,8 +145,13 @@ def _ends_word(token: dict) -> bool:
     while token.get("children"):
         token = token["children"][-1]
     text = token.get("raw") or token.get("text") or ""
-    return (token["type"] in ("text", "codespan") and bool(text) and not text[-1].isspace()
-            and text[-1] not in _OPENING)
+    if token["type"] not in ("text", "codespan") or not text:
+        return False
+    if text[-1] in "\"'" and token["type"] == "text":  # a straight quote opens after a space
+        text = text[:-1]                              # (smart quotes come after parsing)
+        if not text:
+            return False
+    return not text[-1].isspace() and text[-1] not in _OPENING
 
 
 def _as_link(inline, m, state):
