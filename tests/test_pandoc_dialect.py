@@ -147,3 +147,15 @@ def test_quarto_cross_references_and_code_chunks(tmp_path):
     assert "#|" not in text and "echo: true" not in text and 'print("chunk runs")' in text
     assert r"\PY{n+nb}{print}" in tex  # highlighted as Python
     assert any("unknown2020" in w.message for w in result.warnings) or "unknown2020" in text
+
+
+def test_a_caption_line_after_a_paragraph_of_several_lines_is_the_tables(tmp_path):
+    """pandoc's definition term fits on one line: a two-line paragraph, a blank line, then
+    `: Caption` before a table is a paragraph and that table's caption (not a definition list)."""
+    from distill_pdf.parse import parse_post
+    post = load_post(write_post(tmp_path, "Link to a float\nelement, as JOSS writes.\n\n: Sizes.\n  []{label=\"t\"}\n\n"
+                                          "| a | b |\n|---|---|\n| 1 | 2 |\n\nApple\n:   A fruit.\n", JOSS, name="paper.md"))
+    dialect = dialects.for_post(post, "auto")
+    tokens = [t for t in parse_post(post, extra_plugins=dialect.plugins).tokens if t["type"] != "blank_line"]
+    assert [t["type"] for t in tokens] == ["paragraph", "table", "def_list"]
+    assert tokens[1]["children"][0]["type"] == "table_caption"

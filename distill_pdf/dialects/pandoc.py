@@ -50,14 +50,17 @@ class PandocDialect(AstroDialect):
 
     def prepare(self, post: Post, diagnostics: Diagnostics) -> None:
         masked = codeguard.mask(post.body)
-        text = _LABELLED_MATH.sub(lambda m: f"$${m.group('math')} \\label{{{m.group('label')}}}$$", masked.text)
-        text = _QUARTO_EQUATION.sub(lambda m: f"$${m.group('math')} \\label{{{m.group('label')}}}$$", text)
+        text = _QUARTO_EQUATION.sub(_labelled_math, _LABELLED_MATH.sub(_labelled_math, masked.text))
         text = _YAML_BLOCK.sub(metadata_out, text)
         text = _implicit_references(text)
-        text = _outside_math(text, lambda part: _TEX_REF.sub(lambda m: f"`{m.group(0)}`{{=latex}}", part))
-        text = _outside_math(text, lambda part: _CROSSREF.sub(lambda m: _crossref(m, text), part))
+        text = _outside_math(text, lambda part: _references(part, text))
         post.body = masked.restore(text)
         super().prepare(post, diagnostics)
+
+
+def _labelled_math(m: re.Match) -> str:
+    """``[$$..$$]{label=x}`` or ``$$..$$ {#eq-x}``: the label inside the formula."""
+    return f"$${m.group('math')} \\label{{{m.group('label')}}}$$"
 
 
 def metadata_out(m: re.Match) -> str:
@@ -79,6 +82,13 @@ def _implicit_references(text: str) -> str:
             return m.group(0)
         return f"[{m.group('text')}](#{slugify(target)})"
     return _IMPLICIT.sub(link, text)
+
+
+def _references(part: str, text: str) -> str:
+    """Raw TeX references pass to LaTeX; Quarto's ``@fig-x`` print as ``\\autoref`` does
+    (``text``, the whole post, holds the labels they may name)."""
+    part = _TEX_REF.sub(lambda m: f"`{m.group(0)}`{{=latex}}", part)
+    return _CROSSREF.sub(lambda m: _crossref(m, text), part)
 
 
 def _crossref(m: re.Match, text: str) -> str:

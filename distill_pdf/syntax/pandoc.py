@@ -102,28 +102,52 @@ def _caption_of(token) -> str | None:
     return None
 
 
+def _captioned(table: dict | None, caption: str | None) -> bool:
+    """Give ``table`` the caption unless it has one (or is no table); whether it took it."""
+    if (table is None or table["type"] != "table" or caption is None
+            or any(c["type"] == "table_caption" for c in table["children"])):
+        return False
+    table["children"].insert(0, {"type": "table_caption", "text": caption})
+    return True
+
+
 def _attach_captions(tokens: list) -> list:
+    """A caption paragraph before or after a table (blank lines between) moves into it."""
     out: list = []
     for token in tokens:
         if token.get("children") and token["type"] != "table":
             token["children"] = _attach_captions(token["children"])
+        previous = next((t for t in reversed(out) if t["type"] != "blank_line"), None)
         if token["type"] == "table":
-            before = next((t for t in reversed(out) if t["type"] != "blank_line"), None)
-            if _caption_of(before) is not None and not any(c["type"] == "table_caption" for c in token["children"]):
-                out.remove(before)
-                token["children"].insert(0, {"type": "table_caption", "text": _caption_of(before)})
-        elif _caption_of(token) is not None:
-            table = next((t for t in reversed(out) if t["type"] != "blank_line"), None)
-            if table and table["type"] == "table" and not any(c["type"] == "table_caption" for c in table["children"]):
-                table["children"].insert(0, {"type": "table_caption", "text": _caption_of(token)})
-                continue
+            if previous is not None and _captioned(token, _caption_of(previous)):
+                out.remove(previous)
+        elif _captioned(previous, _caption_of(token)):
+            continue
         out.append(token)
+    return out
+
+
+def _pandoc_definitions(tokens: list) -> list:
+    """pandoc's definition term fits on one line: a paragraph of several lines before a
+    ``: text`` line is a paragraph, and that line a paragraph of its own (a table's caption,
+    when a table follows), not the several-term list Markdown Extra and mistune read."""
+    out: list = []
+    for token in tokens:
+        heads = [c for c in token.get("children") or [] if c["type"] == "def_list_head"]
+        items = [c for c in token.get("children") or [] if c["type"] == "def_list_item"]
+        if (token["type"] == "def_list" and len(heads) > 1 and token["children"][:len(heads)] == heads
+                and all(c["type"] == "paragraph" for item in items for c in item["children"])):
+            out.append({"type": "paragraph", "text": "\n".join(h["text"] for h in heads), "line": token.get("line")})
+            out += [{"type": "paragraph", "text": ": " + c["text"], "line": c.get("line")}
+                    for item in items for c in item["children"]]
+        else:
+            out.append(token)
     return out
 
 
 def table_captions(md) -> None:
     def hook(md, state):
-        state.tokens[:] = _attach_captions(state.tokens)
+        state.tokens[:] = _attach_captions(_pandoc_definitions(state.tokens))
     md.before_render_hooks.append(hook)
 
 
